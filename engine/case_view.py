@@ -1,0 +1,80 @@
+"""The staff view of a case: only the fields the caller's departments see."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from .access import Actor
+from .applicant import on_time
+from .cases import find_case
+from .errors import NotFound
+from .forms import pick_paths
+from .models import Case, Event
+from .workflow.specs import compiled
+
+
+def visible_form(case: Case, actor: Actor) -> dict:
+    """Union of what each of the actor's departments `sees` (admins see all)."""
+    if actor.is_admin:
+        return case.form
+    departments = compiled(case.matter).package.departments
+    paths: list[str] = []
+    for key in actor.departments:
+        department = departments.get(key)
+        if department is None:
+            continue
+        if department.get("sees") is None:
+            return case.form
+        paths.extend(department["sees"])
+    return pick_paths(case.form, paths)
+
+
+def _visible_case(uow, actor: Actor, case_no: str) -> Case:
+    case = find_case(uow, case_no)
+    involved = {t.department for t in case.tasks} | set(compiled(case.matter).package.departments)
+    if not (actor.is_admin or "analyst" in actor.roles or actor.departments & involved):
+        raise NotFound(f"no case {case_no}")
+    return case
+
+
+def staff_view(uow, actor: Actor, case_no: str) -> dict:
+    case = _visible_case(uow, actor, case_no)
+    events = uow.session.scalars(select(Event).where(Event.case_id == case.id)
+                                 .order_by(Event.at, Event.id))
+    return {
+        "case_no": case.case_no, "status": case.status,
+        "matter": {"key": case.matter.key, "version": case.matter.version,
+                   "title": case.matter.title},
+        "applicant": case.applicant, "form": visible_form(case, actor),
+        "submitted_at": case.submitted_at, "accepted_at": case.accepted_at,
+        "due_at": case.due_at, "statutory_due_at": case.statutory_due_at,
+        "completed_at": case.completed_at, "warning": case.warning,
+        "on_time": on_time(case, uow.now()), "missing_materials": case.missing_materials,
+        "tasks": [{"id": t.id, "task": t.task, "name": t.name, "department": t.department,
+                   "state": t.state, "assignee": t.assignee, "started_at": t.started_at,
+                   "completed_at": t.completed_at, "due_at": t.due_at, "warning": t.warning,
+                   "data": t.data if actor.in_department(t.department) else None}
+                  for t in case.tasks],
+        "history": [_event_view(e, actor, case) for e in events],
+    }
+
+
+def _event_view(event: Event, actor: Actor, case: Case) -> dict:
+    """Task outputs of other departments stay hidden in the history too."""
+    task_department = None
+    if event.task_id is not None:
+        task_department = next((t.department for t in case.tasks if t.id == event.task_id), None)
+    hidden = task_department is not None and not actor.in_department(task_department)
+    new = event.new
+    if hidden and new and "data" in new:
+        new = {k: v for k, v in new.items() if k != "data"}
+    return {"at": event.at, "actor": event.actor, "kind": event.kind, "task_id": event.task_id,
+            "old": event.old, "new": new, "text": event.text, "public": event.public}
+
+
+def diagram(uow, actor: Actor, case_no: str) -> dict:
+    case = _visible_case(uow, actor, case_no)
+    package = compiled(case.matter).package
+    process_file = package.raw["process"]["file"]
+    return {"bpmn_xml": case.matter.files[process_file],
+            "active": sorted({t.task for t in case.tasks if t.state in ("ready", "claimed")}),
+            "completed": sorted({t.task for t in case.tasks if t.state == "completed"})}

@@ -1,0 +1,210 @@
+"""Intake (one form, one window) and moving a case's process forward.
+
+Every operation that changes a case first locks its row (`SELECT ... FOR
+UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` serialises writers), and
+the row's version column catches anything that slips past.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from . import deadlines, history, matters
+from .access import APPLICANT, SYSTEM
+from .errors import Conflict, Invalid, NotFound
+from .forms import form_errors
+from .models import Case, Task
+from .workflow.runner import CaseWorkflow
+from .workflow.specs import compiled
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+ENDED = ("completed", "refused", "withdrawn")
+ID_TYPES = ("id_card", "passport", "hk_macao_permit", "taiwan_permit", "uscc", "other")
+_PHONE = re.compile(r"^\+?[0-9 -]{6,20}$")
+
+
+def query_code(secret_key: str, case: Case) -> str:
+    """The applicant's secret, derived from a per-case salt: never stored, never logged."""
+    digest = hmac.new(secret_key.encode(), f"{case.case_no}:{case.code_salt}".encode(),
+                      hashlib.sha256).digest()
+    return base64.b32encode(digest).decode()[:10]
+
+
+def check_query_code(secret_key: str, case: Case | None, code: str | None) -> bool:
+    return case is not None and hmac.compare_digest(query_code(secret_key, case), code or "")
+
+
+def applicant_errors(applicant) -> dict[str, list[str]]:
+    if not isinstance(applicant, dict):
+        return {"applicant": ["must be an object with name, id_type, id_number, phone"]}
+    errors: dict[str, list[str]] = {}
+    for key in ("name", "id_type", "id_number", "phone"):
+        value = applicant.get(key)
+        if not isinstance(value, str) or not value.strip():
+            errors[f"applicant/{key}"] = ["is required"]
+    if applicant.get("id_type") and applicant.get("id_type") not in ID_TYPES:
+        errors["applicant/id_type"] = [f"must be one of {', '.join(ID_TYPES)}"]
+    if isinstance(applicant.get("phone"), str) and applicant["phone"] and \
+            not _PHONE.match(applicant["phone"]):
+        errors["applicant/phone"] = ["is not a phone number"]
+    for key in applicant:
+        if key not in ("name", "id_type", "id_number", "phone", "email", "address"):
+            errors[f"applicant/{key}"] = ["unknown field"]
+    return errors
+
+
+def submit_case(uow, matter_key: str, applicant, form, idempotency_key: str | None = None,
+                secret_key: str = "") -> tuple[Case, bool]:
+    """One form, one intake. Returns (case, created); a repeated key gives the same case."""
+    fingerprint = hashlib.sha256(orjson.dumps([matter_key, applicant, form],
+                                              option=orjson.OPT_SORT_KEYS)).hexdigest()
+    if idempotency_key:
+        existing = _by_idempotency_key(uow, idempotency_key, fingerprint)
+        if existing is not None:
+            return existing, False
+    matter = matters.latest(uow, matter_key)
+    errors = applicant_errors(applicant)
+    if not isinstance(form, dict):
+        errors["form"] = ["must be an object"]
+    else:
+        errors.update({f"form/{p}" if p else "form": m
+                       for p, m in form_errors(matter.form_schema, form).items()})
+    if errors:
+        raise Invalid(f"{len(errors)} field(s) failed validation", errors=errors)
+
+    now = uow.now()
+    case = Case(code_salt=secrets.token_hex(8), matter=matter, matter_id=matter.id,
+                status="submitted", applicant=applicant, form=form, results={},
+                missing_materials=[], submitted_at=now, warning="none", clock={},
+                idempotency_key=idempotency_key, request_fingerprint=fingerprint)
+    uow.session.add(case)
+    uow.session.flush()
+    case.case_no = f"{now.astimezone(LOCAL_TZ):%Y%m%d}{case.id:08d}"
+    history.record(uow, case, "submitted", APPLICANT, new={"status": "submitted"}, public=True,
+                   text="已提交申请")
+    flow = CaseWorkflow.start(compiled(matter), variables_of(case))
+    if compiled(matter).package.acceptance is None:
+        _accept(uow, case, SYSTEM)
+    advance(uow, case, flow)
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        uow.session.rollback()  # the same key won a race in another request
+        existing = _by_idempotency_key(uow, idempotency_key, fingerprint)
+        if existing is None:
+            raise
+        return existing, False
+    return case, True
+
+
+def _by_idempotency_key(uow, key: str, fingerprint: str) -> Case | None:
+    case = uow.session.scalar(select(Case).where(Case.idempotency_key == key))
+    if case is not None and case.request_fingerprint != fingerprint:
+        raise Conflict("this Idempotency-Key was already used for a different request")
+    return case
+
+
+def variables_of(case: Case) -> dict:
+    """What BPMN expressions see: the form's fields, then each finished task's output."""
+    variables = dict(case.form)
+    for task in case.tasks:
+        if task.state == "completed" and task.data is not None:
+            variables[task.task] = task.data
+    return variables
+
+
+def lock_case(uow, case_id: int) -> Case:
+    case = uow.session.scalar(
+        select(Case).where(Case.id == case_id).with_for_update(of=Case)
+        .execution_options(populate_existing=True))
+    if case is None:
+        raise NotFound("no such case")
+    return case
+
+
+def find_case(uow, case_no: str, lock: bool = False) -> Case:
+    case = uow.session.scalar(select(Case.id).where(Case.case_no == case_no))
+    if case is None:
+        raise NotFound(f"no case {case_no}")
+    return lock_case(uow, case) if lock else uow.session.get(Case, case)
+
+
+def load_flow(case: Case) -> CaseWorkflow:
+    return CaseWorkflow.load(compiled(case.matter), case.workflow_state, variables_of(case))
+
+
+def _accept(uow, case: Case, actor: str) -> None:
+    deadlines.start_case_clock(case, uow.now())
+    old = case.status
+    case.status = "in_progress"
+    history.record(uow, case, "accepted", actor, old={"status": old},
+                   new={"status": "in_progress",
+                        "due_at": case.due_at.isoformat() if case.due_at else None},
+                   public=True, text="已受理")
+
+
+def accept_if_acceptance(uow, case: Case, task: Task, actor: str) -> None:
+    if task.task == compiled(case.matter).package.acceptance and case.accepted_at is None:
+        _accept(uow, case, actor)
+
+
+def advance(uow, case: Case, flow: CaseWorkflow) -> list[Task]:
+    """Open worklist items for newly ready user tasks; complete the case at the end."""
+    now = uow.now()
+    known = {t.spiff_id for t in case.tasks}
+    opened = []
+    for ready in flow.ready_user_tasks():
+        if ready.spiff_id in known:
+            continue
+        task = Task(case=case, case_id=case.id, spiff_id=ready.spiff_id, task=ready.task,
+                    name=ready.name, department=ready.department, state="ready",
+                    started_at=now, warning="none", clock={},
+                    due_at=deadlines.task_due_at(case, ready.task, now))
+        uow.session.add(task)
+        opened.append(task)
+    uow.session.flush()
+    for task in opened:
+        history.record(uow, case, "task_ready", SYSTEM, task=task,
+                       new={"task": task.task, "department": task.department, "state": "ready"})
+    if flow.completed:
+        _complete(uow, case)
+    case.workflow_state = flow.dump()
+    return opened
+
+
+def _complete(uow, case: Case) -> None:
+    """One completion: every department's results combined on the case."""
+    results: dict[str, dict] = {}
+    for task in case.tasks:
+        if task.state == "completed" and task.data:
+            results.setdefault(task.department, {})[task.task] = task.data
+    old = case.status
+    case.status, case.completed_at, case.results = "completed", uow.now(), results
+    history.record(uow, case, "completed", SYSTEM, old={"status": old},
+                   new={"status": "completed"}, public=True, text="已办结")
+
+
+def end_case(uow, case: Case, status: str, actor: str, reason: str | None, text: str) -> None:
+    """Refusal or withdrawal: open tasks are cancelled and the process stops."""
+    old = case.status
+    for task in case.tasks:
+        if task.state in deadlines.OPEN_TASK_STATES:
+            task.state = "cancelled"
+    flow = load_flow(case)
+    flow.cancel()
+    case.workflow_state = flow.dump()
+    case.status, case.completed_at, case.clock = status, uow.now(), {}
+    history.record(uow, case, status, actor, old={"status": old},
+                   new={"status": status, "reason": reason}, public=True,
+                   text=f"{text}：{reason}" if reason else text)

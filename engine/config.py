@@ -1,0 +1,62 @@
+"""Settings read once from the environment.
+
+Everything an operator may change lives here so that the rest of the engine
+takes a `Settings` object instead of reading `os.environ` at random places.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None  # None: the embedded Redis under data_dir is used
+    admin_password: str | None
+    secret_key: str
+    token_ttl_hours: int = 12
+    examples_dirs: tuple[Path, Path] = field(
+        default_factory=lambda: (ROOT / "processes", ROOT / "bpmn"))
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual `postgresql://` form and pick our driver for it."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg2://" + url[len("postgresql://"):]
+    return url
+
+
+def load_settings(env: dict | None = None) -> Settings:
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("ONETHING_DATA_DIR") or ROOT / "var").resolve()
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'onething.db'}"
+    return Settings(
+        data_dir=data_dir,
+        database_url=normalise_database_url(database_url),
+        redis_url=env.get("REDIS_URL") or None,
+        admin_password=env.get("ONETHING_ADMIN_PASSWORD") or None,
+        secret_key=env.get("ONETHING_SECRET_KEY") or _local_secret(data_dir),
+        token_ttl_hours=int(env.get("ONETHING_TOKEN_TTL_HOURS") or 12),
+    )
+
+
+def _local_secret(data_dir: Path) -> str:
+    """A per-installation secret kept in the data dir, made on first use."""
+    path = data_dir / "secret.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        import secrets
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

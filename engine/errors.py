@@ -1,0 +1,44 @@
+"""Domain errors, each with a stable code; `api/` maps them to problem+json once."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "error"
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None, **extra):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.extra = extra  # further problem+json members, e.g. `problems`
+
+
+class NotFound(DomainError):
+    code, status, title = "not-found", 404, "Not found"
+
+
+class Invalid(DomainError):
+    """The request is well-formed but its content breaks a rule (422)."""
+    code, status, title = "invalid", 422, "Invalid input"
+
+
+class Conflict(DomainError):
+    """The action does not fit the current state (409)."""
+    code, status, title = "conflict", 409, "Conflict"
+
+
+class WrongState(Conflict):
+    code, title = "wrong-state", "Wrong state"
+
+    def __init__(self, what: str, state: str, action: str):
+        super().__init__(f"cannot {action}: {what} is {state}")
+        self.state = state
+
+
+class Unauthorized(DomainError):
+    code, status, title = "unauthorized", 401, "Unauthorized"
+
+
+class Forbidden(DomainError):
+    code, status, title = "forbidden", 403, "Forbidden"

@@ -1,0 +1,201 @@
+"""What department staff do to their tasks: claim, complete, 补正, refuse, 特别程序."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from . import deadlines, history
+from .access import Actor
+from .cases import (ENDED, accept_if_acceptance, advance, end_case, find_case, load_flow,
+                    lock_case, variables_of)
+from .errors import Invalid, NotFound, WrongState
+from .forms import form_errors
+from .models import Case, Task
+from .workflow.specs import compiled
+
+
+def _task_for(uow, actor: Actor, task_id: int) -> tuple[Task, Case]:
+    """The task, its case locked; staff of other departments are told it does not exist."""
+    row = uow.session.get(Task, task_id)
+    if row is None or not actor.in_department(row.department):
+        raise NotFound(f"no task {task_id}")
+    case = lock_case(uow, row.case_id)
+    uow.session.refresh(row)
+    return row, case
+
+
+def _require_open(task: Task, case: Case, action: str, *, case_states=("submitted", "in_progress")):
+    if case.status not in case_states:
+        raise WrongState("the case", case.status, action)
+    if task.state not in deadlines.OPEN_TASK_STATES:
+        raise WrongState("the task", task.state, action)
+
+
+def _require_holder(task: Task, actor: Actor, action: str) -> None:
+    """A claimed task is worked by its assignee (or a supervisor / admin)."""
+    if task.state == "claimed" and task.assignee != actor.username and \
+            not (actor.is_admin or "supervisor" in actor.roles):
+        raise WrongState("the task", f"claimed by {task.assignee}", action)
+
+
+def claim(uow, actor: Actor, task_id: int) -> Task:
+    task, case = _task_for(uow, actor, task_id)
+    _require_open(task, case, "claim")
+    if task.state != "ready":
+        raise WrongState("the task", task.state, "claim")
+    task.state, task.assignee = "claimed", actor.username
+    history.record(uow, case, "task_claimed", actor.label, task=task,
+                   old={"state": "ready"}, new={"state": "claimed", "assignee": actor.username})
+    return task
+
+
+def unclaim(uow, actor: Actor, task_id: int) -> Task:
+    task, case = _task_for(uow, actor, task_id)
+    if task.state != "claimed":
+        raise WrongState("the task", task.state, "unclaim")
+    _require_holder(task, actor, "unclaim")
+    old = task.assignee
+    task.state, task.assignee = "ready", None
+    history.record(uow, case, "task_unclaimed", actor.label, task=task,
+                   old={"state": "claimed", "assignee": old}, new={"state": "ready"})
+    return task
+
+
+def complete(uow, actor: Actor, task_id: int, data) -> Task:
+    """The department's output; BPMN conditions after the task see it by the task id."""
+    task, case = _task_for(uow, actor, task_id)
+    _require_open(task, case, "complete")
+    _require_holder(task, actor, "complete")
+    if not isinstance(data, dict):
+        raise Invalid("data must be an object", errors={"data": ["must be an object"]})
+    schema = ((case.matter.definition.get("tasks") or {}).get(task.task) or {}).get("form")
+    if schema:
+        errors = form_errors(schema, data)
+        if errors:
+            raise Invalid(f"{len(errors)} field(s) failed validation",
+                          errors={f"data/{p}" if p else "data": m for p, m in errors.items()})
+    flow = load_flow(case)
+    old_state = task.state
+    task.state, task.data = "completed", data
+    task.completed_at, task.completed_by = uow.now(), actor.username
+    task.assignee = task.assignee or actor.username
+    flow.complete(task.spiff_id, variables_of(case))
+    history.record(uow, case, "task_completed", actor.label, task=task,
+                   old={"state": old_state}, new={"state": "completed", "data": data},
+                   public=True, text=f"{_department_name(case, task)}已办理：{task.name}")
+    accept_if_acceptance(uow, case, task, actor.label)
+    advance(uow, case, flow)
+    return task
+
+
+def _department_name(case: Case, task: Task) -> str:
+    department = compiled(case.matter).package.departments.get(task.department) or {}
+    return (department.get("name") or {}).get("zh") or task.department
+
+
+def request_supplement(uow, actor: Actor, task_id: int, reason: str, missing: list) -> Case:
+    """补正: tell the applicant everything missing at once; the clock stops."""
+    task, case = _task_for(uow, actor, task_id)
+    _require_open(task, case, "request a supplement")
+    _require_holder(task, actor, "request a supplement")
+    items = _missing_items(case, missing)
+    old = case.status
+    deadlines.stop_clocks(case, uow.now())
+    case.clock = {**case.clock, "resume_status": old}
+    case.status, case.missing_materials = "awaiting_supplement", items
+    history.record(uow, case, "supplement_requested", actor.label, task=task,
+                   old={"status": old}, new={"status": case.status, "missing": items,
+                                             "reason": reason},
+                   public=True, text=f"需要补正：{reason}")
+    return case
+
+
+def _missing_items(case: Case, missing: list) -> list[dict]:
+    """Material ids become their titles; free text stays as written."""
+    materials = {m["id"]: m for m in compiled(case.matter).package.materials}
+    items = []
+    for entry in missing:
+        if entry in materials:
+            items.append({"id": entry, "title": materials[entry]["title"]})
+        else:
+            items.append({"id": None, "title": {"zh": entry}})
+    return items
+
+
+def refuse(uow, actor: Actor, task_id: int, reason: str) -> Case:
+    task, case = _task_for(uow, actor, task_id)
+    _require_open(task, case, "refuse",
+                  case_states=("submitted", "in_progress", "awaiting_supplement"))
+    _require_holder(task, actor, "refuse")
+    end_case(uow, case, "refused", actor.label, reason, "不予受理/不予许可")
+    return case
+
+
+def suspend(uow, actor: Actor, task_id: int, kind: str, reason: str) -> Case:
+    """特别程序 (hearing, inspection, expert review): its time does not count."""
+    task, case = _task_for(uow, actor, task_id)
+    _require_open(task, case, "suspend", case_states=("in_progress",))
+    old = case.status
+    deadlines.stop_clocks(case, uow.now())
+    case.clock = {**case.clock, "resume_status": old, "suspended_by_task": task.id}
+    case.status = "suspended"
+    history.record(uow, case, "suspended", actor.label, task=task, old={"status": old},
+                   new={"status": "suspended", "kind": kind, "reason": reason},
+                   public=True, text=f"进入特别程序（{kind}）：{reason}")
+    return case
+
+
+def resume(uow, actor: Actor, task_id: int) -> Case:
+    task, case = _task_for(uow, actor, task_id)
+    if case.status != "suspended":
+        raise WrongState("the case", case.status, "resume")
+    resume_case(uow, case, actor.label, "resumed", "特别程序结束，恢复办理")
+    return case
+
+
+def resume_case(uow, case: Case, actor_label: str, kind: str, text: str) -> None:
+    old = case.status
+    status = (case.clock or {}).get("resume_status", "in_progress")
+    deadlines.resume_clocks(case, uow.now())
+    case.status = status
+    history.record(uow, case, kind, actor_label, old={"status": old},
+                   new={"status": status,
+                        "due_at": case.due_at.isoformat() if case.due_at else None},
+                   public=True, text=text)
+
+
+def extend(uow, actor: Actor, case_no: str, workdays: int, reason: str) -> Case:
+    """延期 by a supervisor of a department with a task in the case, with a reason."""
+    actor.require_role("supervisor")
+    case = find_case(uow, case_no, lock=True)
+    if not actor.is_admin and not any(actor.in_department(t.department) for t in case.tasks):
+        raise NotFound(f"no case {case_no}")
+    errors = {}
+    if not isinstance(workdays, int) or isinstance(workdays, bool) or not 1 <= workdays <= 60:
+        errors["workdays"] = ["must be a whole number of working days from 1 to 60"]
+    if not (reason or "").strip():
+        errors["reason"] = ["a reason is required; the applicant sees it"]
+    if errors:
+        raise Invalid("the extension is not valid", errors=errors)
+    if case.status in ENDED or case.accepted_at is None:
+        raise WrongState("the case", case.status, "extend")
+    old, new = deadlines.extend_case(case, workdays)
+    history.record(uow, case, "extended", actor.label,
+                   old={"due_at": old.isoformat() if old else None},
+                   new={"due_at": new.isoformat() if new else None, "workdays": workdays,
+                        "reason": reason},
+                   public=True, text=f"延期{workdays}个工作日：{reason}")
+    return case
+
+
+def worklist(uow, actor: Actor, department: str | None = None, state: str | None = None,
+             warning: str | None = None) -> list[Task]:
+    query = select(Task).join(Case)
+    if not actor.is_admin:
+        query = query.where(Task.department.in_(sorted(actor.departments)))
+    if department:
+        query = query.where(Task.department == department)
+    query = query.where(Task.state == state) if state else \
+        query.where(Task.state.in_(deadlines.OPEN_TASK_STATES))
+    if warning:
+        query = query.where(Task.warning == warning)
+    return list(uow.session.scalars(query.order_by(Task.due_at.is_(None), Task.due_at, Task.id)))

@@ -1,0 +1,91 @@
+"""Deploying matter packages as versions, and reading the catalogue."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from .access import Actor
+from .errors import Conflict, Invalid, NotFound
+from .models import Department, Matter
+from .package import MatterPackage, PackageInvalid, load_package
+
+log = logging.getLogger(__name__)
+
+
+def deploy(uow, actor: Actor | None, source) -> Matter:
+    """Validate a package (all problems at once) and store it as the key's next version."""
+    if actor is not None:
+        actor.require_role("analyst")
+    try:
+        package = load_package(source)
+    except PackageInvalid as exc:
+        problems = [p.to_json() for p in exc.problems]
+        errors: dict[str, list[str]] = {}
+        for p in exc.problems:
+            errors.setdefault(f"{p.file}#{p.element}" if p.element else p.file, []).append(p.message)
+        raise Invalid(f"the package has {len(problems)} problem(s)", errors=errors,
+                      problems=problems) from None
+    return _store(uow, package, actor.username if actor else "system")
+
+
+def _store(uow, package: MatterPackage, deployed_by: str) -> Matter:
+    latest = uow.session.scalar(select(func.max(Matter.version)).where(Matter.key == package.key))
+    matter = Matter(key=package.key, version=(latest or 0) + 1, title=package.title,
+                    definition=package.raw, form_schema=package.form_schema,
+                    files={name: data.decode("utf-8") for name, data in package.files.items()},
+                    deployed_at=uow.now(), deployed_by=deployed_by)
+    for key, department in package.departments.items():
+        row = uow.session.get(Department, key)
+        if row is None:
+            uow.session.add(Department(key=key, name=department["name"]))
+        else:
+            row.name = department["name"]
+    uow.session.add(matter)
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        raise Conflict(f"another version of {package.key} was deployed at the same time; "
+                       "deploy again") from None
+    return matter
+
+
+def load_examples(uow, processes_dir: Path, bpmn_dir: Path) -> list[str]:
+    """Deploy each shipped example whose key has no version yet (first start)."""
+    loaded = []
+    for matter_dir in sorted(p for p in processes_dir.iterdir() if (p / "matter.yaml").exists()):
+        package = load_package((matter_dir, bpmn_dir))
+        if uow.session.scalar(select(Matter.id).where(Matter.key == package.key)) is None:
+            _store(uow, package, "system")
+            loaded.append(package.key)
+    return loaded
+
+
+def latest(uow, key: str) -> Matter:
+    matter = uow.session.scalar(
+        select(Matter).where(Matter.key == key).order_by(Matter.version.desc()).limit(1))
+    if matter is None:
+        raise NotFound(f"no matter {key!r}")
+    return matter
+
+
+def catalogue(uow) -> list[Matter]:
+    newest = (select(Matter.key, func.max(Matter.version).label("version"))
+              .group_by(Matter.key).subquery())
+    return list(uow.session.scalars(
+        select(Matter).join(newest, (Matter.key == newest.c.key)
+                            & (Matter.version == newest.c.version)).order_by(Matter.key)))
+
+
+def versions(uow, key: str) -> list[Matter]:
+    rows = list(uow.session.scalars(
+        select(Matter).where(Matter.key == key).order_by(Matter.version)))
+    if not rows:
+        raise NotFound(f"no matter {key!r}")
+    return rows
+
+
+def department_names(uow) -> dict[str, dict]:
+    return {d.key: d.name for d in uow.session.scalars(select(Department))}

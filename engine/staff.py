@@ -1,0 +1,100 @@
+"""Staff accounts: users, departments, roles, passwords and login tokens."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from .access import ROLES, Actor
+from .errors import Conflict, Invalid, Unauthorized
+from .models import ApiToken, Department, User
+
+_hasher = PasswordHasher()
+_USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
+MIN_PASSWORD = 8
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(uow, actor: Actor | None, username: str, password: str, display_name: str,
+                departments: list[str], roles: list[str]) -> User:
+    """Make a staff account; `actor` None is the start-up bootstrap of `admin`."""
+    if actor is not None:
+        actor.require_role("admin")
+    errors: dict[str, list[str]] = {}
+    if not _USERNAME.match(username or ""):
+        errors["username"] = ["2-64 letters, digits, '_', '.' or '-'"]
+    if len(password or "") < MIN_PASSWORD:
+        errors["password"] = [f"at least {MIN_PASSWORD} characters"]
+    unknown_roles = [r for r in roles if r not in ROLES]
+    if unknown_roles or not roles:
+        errors["roles"] = [f"unknown role: {r}" for r in unknown_roles] or ["at least one role"]
+    known = set(uow.session.scalars(select(Department.key)))
+    unknown_departments = [d for d in departments if d not in known]
+    if unknown_departments:
+        errors["departments"] = [f"unknown department: {d}" for d in unknown_departments]
+    if errors:
+        raise Invalid("the user is not valid", errors=errors)
+    if uow.session.scalar(select(User).where(User.username == username)) is not None:
+        raise Conflict(f"user {username} exists")
+    user = User(username=username, password_hash=_hasher.hash(password),
+                display_name=display_name or username, departments=sorted(set(departments)),
+                roles=sorted(set(roles)), active=True, created_at=uow.now())
+    uow.session.add(user)
+    uow.session.flush()
+    return user
+
+
+def ensure_admin(uow, password: str | None) -> None:
+    """The first admin, from ONETHING_ADMIN_PASSWORD; its password follows the variable."""
+    if not password:
+        return
+    user = uow.session.scalar(select(User).where(User.username == "admin"))
+    if user is None:
+        create_user(uow, None, "admin", password, "Administrator", [], ["admin"])
+    elif not _verify(user.password_hash, password):
+        user.password_hash = _hasher.hash(password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def login(uow, username: str, password: str, ttl_hours: int) -> tuple[str, object]:
+    user = uow.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not _verify(user.password_hash, password or ""):
+        raise Unauthorized("wrong username or password")
+    token = secrets.token_urlsafe(32)
+    expires_at = uow.now() + timedelta(hours=ttl_hours)
+    uow.session.add(ApiToken(token_hash=_token_hash(token), user_id=user.id,
+                             created_at=uow.now(), expires_at=expires_at))
+    return token, expires_at
+
+
+def authenticate(uow, token: str) -> Actor:
+    row = uow.session.get(ApiToken, _token_hash(token or ""))
+    if row is None or row.expires_at <= uow.now():
+        raise Unauthorized("missing, unknown or expired token")
+    user = uow.session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise Unauthorized("the account is disabled")
+    return actor_of(user)
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(user.username, frozenset(user.departments), frozenset(user.roles))
+
+
+def list_users(uow, actor: Actor) -> list[User]:
+    actor.require_role("admin")
+    return list(uow.session.scalars(select(User).order_by(User.username)))

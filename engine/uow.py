@@ -1,0 +1,40 @@
+"""Unit of work: one transaction per engine operation; nothing else commits."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from .now import SystemClock
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: sessionmaker, clock=None, notifier=None):
+        self._factory = session_factory
+        self.clock = clock or SystemClock()
+        self.notifier = notifier
+        self.session: Session | None = None
+        self._after_commit: list = []
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self._factory()
+        self._after_commit = []
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+            self.session = None
+
+    def commit(self) -> None:
+        self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback) -> None:
+        """Run `callback` once the transaction is durable (e.g. enqueue a job)."""
+        self._after_commit.append(callback)
+
+    def now(self):
+        return self.clock.now()

@@ -1,0 +1,1 @@
+"""Driving SpiffWorkflow: parsed-spec cache, compact state codec, the runner."""

@@ -1,0 +1,47 @@
+"""Parsed process specs, kept per deployed matter version for the process's life.
+
+Parsing BPMN is the most expensive thing SpiffWorkflow does; a matter
+version never changes once deployed, so each process parses it once.
+"""
+from __future__ import annotations
+
+import io
+import threading
+import zipfile
+from dataclasses import dataclass
+
+from engine.package import MatterPackage, build_specs, load_package
+
+
+@dataclass(frozen=True)
+class CompiledMatter:
+    matter_id: int
+    package: MatterPackage
+    spec: object
+    subprocess_specs: dict
+
+
+_cache: dict[int, CompiledMatter] = {}
+_lock = threading.Lock()
+
+
+def files_to_zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return buffer.getvalue()
+
+
+def compiled(matter) -> CompiledMatter:
+    """The parsed package and specs of a stored `Matter` row."""
+    hit = _cache.get(matter.id)
+    if hit is not None:
+        return hit
+    with _lock:
+        hit = _cache.get(matter.id)
+        if hit is None:
+            package = load_package(files_to_zip(matter.files))
+            spec, subprocess_specs = build_specs(package)
+            hit = _cache[matter.id] = CompiledMatter(matter.id, package, spec, subprocess_specs)
+        return hit
