@@ -98,3 +98,7 @@ def actor_of(user: User) -> Actor:
 def list_users(uow, actor: Actor) -> list[User]:
     actor.require_role("admin")
     return list(uow.session.scalars(select(User).order_by(User.username)))
+
+
+def user_named(uow, username: str) -> User:
+    return uow.session.scalar(select(User).where(User.username == username))

@@ -1,0 +1,108 @@
+"""The applicant's side: one intake, progress, 补正, withdrawal, rating."""
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from engine import applicant, cases
+from engine.errors import Invalid
+
+from ..context import runtime, unit
+from ..schemas import (CodeArgsSchema, IntakeResultSchema, IntakeSchema, ProblemSchema,
+                       ProgressSchema, RatingSchema, StatusSchema, SupplementSchema,
+                       WithdrawSchema)
+
+blp = Blueprint("cases", __name__, url_prefix="/api",
+                description="Applicants: submit once, follow progress, supplement, rate")
+
+
+def _secret() -> str:
+    return runtime().settings.secret_key
+
+
+@blp.route("/matters/<key>/cases")
+class Intake(MethodView):
+    @blp.arguments(IntakeSchema)
+    @blp.response(201, IntakeResultSchema)
+    @blp.alt_response(200, schema=IntakeResultSchema,
+                      description="the same Idempotency-Key was seen: the same case")
+    @blp.alt_response(404, schema=ProblemSchema, description="no such matter")
+    @blp.alt_response(409, schema=ProblemSchema,
+                      description="Idempotency-Key reused for a different request")
+    @blp.alt_response(422, schema=ProblemSchema, description="per-field problems")
+    def post(self, body, key):
+        """Submit the one form (一表申请). Send an Idempotency-Key to make retries safe."""
+        idempotency_key = request.headers.get("Idempotency-Key")
+        if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+            raise Invalid("bad Idempotency-Key",
+                          errors={"Idempotency-Key": ["1 to 200 characters"]})
+        with unit() as uow:
+            case, created = cases.submit_case(uow, key, body["applicant"], body["form"],
+                                              idempotency_key)
+            uow.commit()
+            return {"case_no": case.case_no, "query_code": cases.query_code(_secret(), case),
+                    "status": case.status, "submitted_at": case.submitted_at}, \
+                201 if created else 200
+
+
+@blp.route("/cases/<case_no>/progress")
+class Progress(MethodView):
+    @blp.arguments(CodeArgsSchema, location="query")
+    @blp.response(200, ProgressSchema)
+    @blp.alt_response(404, schema=ProblemSchema, description="unknown case or wrong code")
+    def get(self, args, case_no):
+        """Where the case stands: steps per department, due dates, the public timeline."""
+        with unit() as uow:
+            case = applicant.case_for_applicant(uow, _secret(), case_no, args["code"])
+            return applicant.progress(uow, case)
+
+
+@blp.route("/cases/<case_no>/supplement")
+class Supplement(MethodView):
+    @blp.arguments(CodeArgsSchema, location="query")
+    @blp.arguments(SupplementSchema)
+    @blp.response(200, StatusSchema)
+    @blp.alt_response(404, schema=ProblemSchema)
+    @blp.alt_response(409, schema=ProblemSchema, description="not awaiting a supplement")
+    @blp.alt_response(422, schema=ProblemSchema)
+    def post(self, args, body, case_no):
+        """补正: patch the form with what was missing; the clock resumes."""
+        with unit() as uow:
+            case = applicant.case_for_applicant(uow, _secret(), case_no, args["code"], lock=True)
+            applicant.supplement(uow, case, body["form"], body.get("note"))
+            uow.commit()
+            return case
+
+
+@blp.route("/cases/<case_no>/withdraw")
+class Withdraw(MethodView):
+    @blp.arguments(CodeArgsSchema, location="query")
+    @blp.arguments(WithdrawSchema, required=False)
+    @blp.response(200, StatusSchema)
+    @blp.alt_response(404, schema=ProblemSchema)
+    @blp.alt_response(409, schema=ProblemSchema, description="the case has ended")
+    def post(self, args, body, case_no):
+        """Withdraw the application (撤回)."""
+        with unit() as uow:
+            case = applicant.case_for_applicant(uow, _secret(), case_no, args["code"], lock=True)
+            applicant.withdraw(uow, case, (body or {}).get("reason"))
+            uow.commit()
+            return case
+
+
+@blp.route("/cases/<case_no>/rating")
+class Rate(MethodView):
+    @blp.arguments(CodeArgsSchema, location="query")
+    @blp.arguments(RatingSchema)
+    @blp.response(201, RatingSchema)
+    @blp.alt_response(404, schema=ProblemSchema)
+    @blp.alt_response(409, schema=ProblemSchema, description="not ended, or already rated")
+    @blp.alt_response(422, schema=ProblemSchema)
+    def post(self, args, body, case_no):
+        """好差评: 1 (非常不满意) to 5 (非常满意), once the case has ended."""
+        with unit() as uow:
+            case = applicant.case_for_applicant(uow, _secret(), case_no, args["code"], lock=True)
+            rating = applicant.rate(uow, case, body["score"], body.get("comment"))
+            uow.commit()
+            return rating

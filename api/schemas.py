@@ -1,0 +1,245 @@
+"""marshmallow schemas: request bodies, responses, and the OpenAPI they describe."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+Text = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class ProblemSchema(Schema):
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+# --- matters -------------------------------------------------------------
+class MatterSummarySchema(Schema):
+    key = fields.String()
+    version = fields.Integer()
+    title = fields.Dict()
+    deployed_at = fields.DateTime()
+
+
+class MatterSchema(MatterSummarySchema):
+    form = fields.Dict()
+    materials = fields.List(fields.Dict())
+    deadline = fields.Dict()
+    departments = fields.Dict()
+    calendar = fields.String()
+
+
+class MatterVersionSchema(Schema):
+    key = fields.String()
+    version = fields.Integer()
+    deployed_at = fields.DateTime()
+    deployed_by = fields.String(allow_none=True)
+
+
+class DeployArgsSchema(Schema):
+    package = fields.Raw(metadata={"type": "string", "format": "binary"}, required=True)
+
+
+# --- cases (applicant) ---------------------------------------------------
+class ApplicantSchema(Schema):
+    name = fields.String()
+    id_type = fields.String()
+    id_number = fields.String()
+    phone = fields.String()
+
+
+class IntakeSchema(Schema):
+    applicant = fields.Dict(required=True, metadata={"description": "name, id_type, id_number, phone"})
+    form = fields.Dict(required=True, metadata={"description": "the matter's one form"})
+
+
+class IntakeResultSchema(Schema):
+    case_no = fields.String()
+    query_code = fields.String()
+    status = fields.String()
+    submitted_at = fields.DateTime()
+
+
+class CodeArgsSchema(Schema):
+    code = fields.String(required=True, metadata={"description": "the query code (查询码)"})
+
+
+class StepSchema(Schema):
+    task = fields.String()
+    name = fields.String()
+    department = fields.String()
+    department_name = fields.Dict(allow_none=True)
+    state = fields.String()
+    started_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    warning = fields.String()
+
+
+class TimelineEntrySchema(Schema):
+    at = fields.DateTime()
+    kind = fields.String()
+    text = fields.String(allow_none=True)
+
+
+class ProgressSchema(Schema):
+    case_no = fields.String()
+    matter = fields.Dict()
+    status = fields.String()
+    submitted_at = fields.DateTime()
+    accepted_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    statutory_due_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+    on_time = fields.Boolean()
+    clock_stopped = fields.Boolean()
+    missing_materials = fields.List(fields.Dict())
+    steps = fields.List(fields.Nested(StepSchema))
+    timeline = fields.List(fields.Nested(TimelineEntrySchema))
+    results = fields.Dict()
+    rating = fields.Dict(allow_none=True)
+
+
+class SupplementSchema(Schema):
+    form = fields.Dict(required=True, metadata={"description": "JSON merge patch of the form"})
+    note = fields.String(load_default=None, allow_none=True)
+
+
+class WithdrawSchema(Schema):
+    reason = fields.String(load_default=None, allow_none=True)
+
+
+class RatingSchema(Schema):
+    score = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5))
+    comment = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=2000))
+
+
+class StatusSchema(Schema):
+    case_no = fields.String()
+    status = fields.String()
+    due_at = fields.DateTime(allow_none=True)
+
+
+class CalendarArgsSchema(Schema):
+    class Meta:
+        unknown = "include"
+
+    from_ = fields.String(data_key="from", required=True)
+    workdays = fields.String()
+    workhours = fields.String()
+    days = fields.String()
+    hours = fields.String()
+    iso = fields.String()
+
+
+class DueSchema(Schema):
+    due_at = fields.DateTime()
+
+
+# --- staff ---------------------------------------------------------------
+class LoginSchema(Schema):
+    username = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+
+
+class TokenSchema(Schema):
+    token = fields.String()
+    expires_at = fields.DateTime()
+
+
+class UserInSchema(Schema):
+    username = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+    display_name = fields.String(load_default="")
+    departments = fields.List(fields.String(), load_default=list)
+    roles = fields.List(fields.String(), required=True)
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    departments = fields.List(fields.String())
+    roles = fields.List(fields.String())
+    created_at = fields.DateTime()
+
+
+class WorklistArgsSchema(Schema):
+    department = fields.String()
+    state = fields.String(validate=validate.OneOf(["ready", "claimed", "completed", "cancelled"]))
+    warning = fields.String(validate=validate.OneOf(["none", "yellow", "red"]))
+
+
+class TaskSchema(Schema):
+    id = fields.Integer()
+    case_no = fields.Function(lambda t: t.case.case_no)
+    matter = fields.Function(lambda t: {"key": t.case.matter.key,
+                                        "version": t.case.matter.version,
+                                        "title": t.case.matter.title})
+    task = fields.String()
+    name = fields.String()
+    department = fields.String()
+    state = fields.String()
+    assignee = fields.String(allow_none=True)
+    started_at = fields.DateTime()
+    due_at = fields.DateTime(allow_none=True)
+    warning = fields.String()
+    case_status = fields.Function(lambda t: t.case.status)
+
+
+class CompleteSchema(Schema):
+    data = fields.Dict(load_default=dict)
+
+
+class TaskSupplementSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    missing = fields.List(fields.String(validate=validate.Length(min=1)), required=True,
+                          validate=validate.Length(min=1))
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class SuspendSchema(ReasonSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(
+        ["hearing", "inspection", "expert_review", "testing", "quarantine", "other"]))
+
+
+class ExtendSchema(Schema):
+    workdays = fields.Integer(required=True, strict=True)
+    reason = fields.String(required=True)
+
+
+class StaffCaseSchema(Schema):
+    case_no = fields.String()
+    status = fields.String()
+    matter = fields.Dict()
+    applicant = fields.Dict()
+    form = fields.Dict()
+    submitted_at = fields.DateTime()
+    accepted_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    statutory_due_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    warning = fields.String()
+    on_time = fields.Boolean()
+    missing_materials = fields.List(fields.Dict())
+    tasks = fields.List(fields.Dict())
+    history = fields.List(fields.Dict())
+
+
+class DiagramSchema(Schema):
+    bpmn_xml = fields.String()
+    active = fields.List(fields.String())
+    completed = fields.List(fields.String())
+
+
+class MetricsArgsSchema(Schema):
+    matter = fields.String()
+    department = fields.String()
+    from_ = fields.DateTime(data_key="from")
+    to = fields.DateTime()
