@@ -1,0 +1,169 @@
+"""Operator commands behind ./onething (run through its virtualenv).
+
+serve    API + RQ worker (+ embedded Redis when REDIS_URL is unset), examples loaded
+worker   one RQ worker process (production: run M of these on any host)
+test     the whole test suite (extra arguments go to pytest)
+deploy   deploy a matter package (directory or .zip) as its next version
+user     create a staff account
+migrate  bring the database schema up to date
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _runtime():
+    from engine.config import load_settings
+    from engine.runtime import Runtime
+    return Runtime(load_settings())
+
+
+def cmd_serve(args) -> int:
+    from engine.config import load_settings
+    from engine.redis_conn import embedded_socket, start_embedded
+
+    settings = load_settings()
+    env = dict(os.environ)
+    children: list[subprocess.Popen] = []
+    if not settings.redis_url:
+        children.append(start_embedded(settings))
+        env["REDIS_URL"] = f"unix://{embedded_socket(settings)}"
+    if not settings.admin_password:
+        print("onething: ONETHING_ADMIN_PASSWORD is not set; no admin account is made",
+              file=sys.stderr)
+    runtime = _runtime()
+    runtime.prepare(load_examples=True)
+    runtime.close()
+    children.append(subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "worker"], env=env))
+    host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
+    workers = os.environ.get("WEB_CONCURRENCY", "2")
+    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+                            "--workers", workers, "--access-logfile", "-",
+                            "--graceful-timeout", "10", "api.wsgi:app"], env=env, cwd=ROOT)
+    children.append(web)
+    print(f"onething: serving on http://{host}:{port}/ (API at /api, OpenAPI at "
+          f"/api/openapi.json); data in {settings.data_dir}", flush=True)
+    return _supervise(children)
+
+
+def _supervise(children: list[subprocess.Popen]) -> int:
+    """Stop everything when one child dies or we are told to stop."""
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    code = 0
+    while not stopping:
+        for child in children:
+            if child.poll() is not None:
+                print(f"onething: child {child.args[:3]} exited with {child.returncode}",
+                      file=sys.stderr)
+                code, stopping = child.returncode or 1, True
+        time.sleep(0.2)
+    for child in reversed(children):
+        if child.poll() is None:
+            child.terminate()
+    for child in reversed(children):
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    return code
+
+
+def cmd_worker(args) -> int:
+    from workers.worker import run_worker
+    return run_worker(burst=args.burst)
+
+
+def cmd_test(args) -> int:
+    return subprocess.call([sys.executable, "-m", "pytest", "tests", *args.pytest_args], cwd=ROOT)
+
+
+def cmd_deploy(args) -> int:
+    from engine import matters
+    from engine.errors import Invalid
+    source = Path(args.path)
+    runtime = _runtime()
+    runtime.prepare(load_examples=False)
+    with runtime.uow() as uow:
+        try:
+            matter = matters.deploy(uow, None, source.read_bytes() if source.is_file() else source)
+        except Invalid as exc:
+            for problem in exc.extra.get("problems", []):
+                print(f"{problem['file']}: {problem.get('element') or '-'}: {problem['message']}",
+                      file=sys.stderr)
+            return 2
+        uow.commit()
+    print(f"deployed {matter.key} version {matter.version}")
+    return 0
+
+
+def cmd_user(args) -> int:
+    from engine import staff
+    from engine.errors import DomainError
+    runtime = _runtime()
+    runtime.prepare(load_examples=False)
+    password = os.environ.get("ONETHING_USER_PASSWORD") or args.password
+    with runtime.uow() as uow:
+        try:
+            staff.create_user(uow, None, args.username, password or "", args.display_name or "",
+                              args.departments, args.roles)
+        except DomainError as exc:
+            print(f"onething: {exc.detail} {exc.errors or ''}", file=sys.stderr)
+            return 2
+        uow.commit()
+    print(f"created {args.username}")
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    _runtime().prepare(load_examples=False)
+    print("schema is up to date")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="onething", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve").set_defaults(func=cmd_serve)
+    worker = sub.add_parser("worker")
+    worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    worker.set_defaults(func=cmd_worker)
+    test = sub.add_parser("test")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    test.set_defaults(func=cmd_test)
+    deploy = sub.add_parser("deploy")
+    deploy.add_argument("path")
+    deploy.set_defaults(func=cmd_deploy)
+    user = sub.add_parser("user", help="password from ONETHING_USER_PASSWORD or --password")
+    user.add_argument("username")
+    user.add_argument("--password")
+    user.add_argument("--display-name")
+    user.add_argument("--departments", nargs="*", default=[])
+    user.add_argument("--roles", nargs="+", required=True)
+    user.set_defaults(func=cmd_user)
+    sub.add_parser("migrate").set_defaults(func=cmd_migrate)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,90 @@
+"""Helpers that drive the real HTTP API the way clients do."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MATTERS = ("open-restaurant", "retirement", "property-transfer")
+APPLICANT = {"name": "张三", "id_type": "id_card", "id_number": "330102199001011234",
+             "phone": "13800138000"}
+
+
+def example_form(key: str) -> dict:
+    return json.loads((ROOT / "processes" / key / "example-form.json").read_text("utf-8"))
+
+
+def submit(client, key: str, form: dict | None = None, headers: dict | None = None,
+           applicant: dict | None = None):
+    return client.post(f"/api/matters/{key}/cases", headers=headers or {},
+                       json={"applicant": applicant or APPLICANT,
+                             "form": example_form(key) if form is None else form})
+
+
+def sample_output(schema: dict | None) -> dict:
+    """Minimal data valid for a task's output form (booleans true: the approving branch)."""
+    if not schema:
+        return {"opinion": "同意"}
+    return _sample(schema)
+
+
+def _sample(schema: dict):
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "oneOf" in schema:
+        return _sample(schema["oneOf"][0])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next(k for k in kind if k != "null")
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties", {})
+        return {name: _sample(props[name]) for name in props}
+    if kind == "boolean":
+        return True
+    if kind in ("integer", "number"):
+        return max(schema.get("minimum", 1), 1)
+    if kind == "array":
+        return [_sample(schema.get("items", {"type": "string"}))] * max(schema.get("minItems", 0), 1)
+    if schema.get("format") == "date":
+        return "2026-11-23"
+    pattern_examples = {"^[0-9]{6}$": "123456"}
+    if schema.get("pattern") in pattern_examples:
+        return pattern_examples[schema["pattern"]]
+    return "同意" + "x" * max(0, schema.get("minLength", 0) - 2)
+
+
+class Staff:
+    """A logged-in staff member."""
+
+    def __init__(self, client, username: str, password: str):
+        self.client = client
+        res = client.post("/api/auth/login", json={"username": username, "password": password})
+        assert res.status_code == 200, res.get_json()
+        self.headers = {"Authorization": f"Bearer {res.get_json()['token']}"}
+
+    def get(self, url, **kw):
+        return self.client.get(url, headers=self.headers, **kw)
+
+    def post(self, url, json=None, **kw):
+        return self.client.post(url, headers=self.headers, json=json or {}, **kw)
+
+    def worklist(self, **query):
+        res = self.get("/api/tasks", query_string=query)
+        assert res.status_code == 200, res.get_json()
+        return res.get_json()
+
+
+def admin(client):
+    from .conftest import ADMIN_PASSWORD
+    return Staff(client, "admin", ADMIN_PASSWORD)
+
+
+def make_staff(client, username: str, departments: list[str], roles=("handler",)) -> Staff:
+    boss = admin(client)
+    res = boss.post("/api/users", {"username": username, "password": "password-1",
+                                   "display_name": username, "departments": departments,
+                                   "roles": list(roles)})
+    assert res.status_code == 201, res.get_json()
+    return Staff(client, username, "password-1")
