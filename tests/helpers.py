@@ -88,3 +88,47 @@ def make_staff(client, username: str, departments: list[str], roles=("handler",)
                                    "roles": list(roles)})
     assert res.status_code == 201, res.get_json()
     return Staff(client, username, "password-1")
+
+
+def matter_yaml(key: str) -> dict:
+    import yaml
+    return yaml.safe_load((ROOT / "processes" / key / "matter.yaml").read_text("utf-8"))
+
+
+def task_output(key: str, task: str) -> dict:
+    config = (matter_yaml(key).get("tasks") or {}).get(task) or {}
+    return sample_output(config.get("form"))
+
+
+class Office:
+    """One handler per department of a matter (plus a supervisor in the lead)."""
+
+    def __init__(self, client, key: str):
+        self.key = key
+        self.matter = matter_yaml(key)
+        self.staff = {dept: make_staff(client, f"{key}-{dept}", [dept])
+                      for dept in self.matter["departments"]}
+        self.lead = next(d for d, v in self.matter["departments"].items() if v.get("lead"))
+
+    def open_tasks(self, case_no: str) -> list[tuple[str, dict]]:
+        found = []
+        for dept, member in self.staff.items():
+            for item in member.worklist():
+                if item["case_no"] == case_no:
+                    found.append((dept, item))
+        return found
+
+    def work(self, dept: str, item: dict, data: dict | None = None):
+        member = self.staff[dept]
+        res = member.post(f"/api/tasks/{item['id']}/claim")
+        assert res.status_code == 200, res.get_json()
+        res = member.post(f"/api/tasks/{item['id']}/complete",
+                          {"data": task_output(self.key, item["task"]) if data is None else data})
+        assert res.status_code == 200, res.get_json()
+        return res.get_json()
+
+
+def progress(client, case_no: str, code: str):
+    res = client.get(f"/api/cases/{case_no}/progress", query_string={"code": code})
+    assert res.status_code == 200, res.get_json()
+    return res.get_json()

@@ -1,0 +1,74 @@
+"""Staff see only their departments' tasks and fields; tokens and roles are checked."""
+from __future__ import annotations
+
+from .helpers import Office, admin, make_staff, submit
+
+
+def _leaf_paths(value, prefix=""):
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            yield from _leaf_paths(item, f"{prefix}/{key}" if prefix else key)
+    else:
+        yield prefix
+
+
+def test_staff_of_other_departments_cannot_see_or_act(client):
+    office = Office(client, "open-restaurant")
+    case_no = submit(client, "open-restaurant").get_json()["case_no"]
+    (dept, item), = office.open_tasks(case_no)
+    outsider = next(d for d in office.staff if d != dept)
+    member = office.staff[outsider]
+    assert all(t["id"] != item["id"] for t in member.worklist())
+    for action in ("claim", "complete", "refuse"):
+        res = member.post(f"/api/tasks/{item['id']}/{action}", {"data": {}, "reason": "x"})
+        assert res.status_code == 404, (action, res.get_json())
+    assert office.open_tasks(case_no)[0][1]["state"] == "ready"  # nothing changed
+
+
+def test_staff_case_view_shows_only_the_fields_a_department_sees(client):
+    office = Office(client, "open-restaurant")
+    case_no = submit(client, "open-restaurant").get_json()["case_no"]
+    restricted = [d for d, v in office.matter["departments"].items() if v.get("sees")]
+    assert restricted, "the example should restrict at least one department"
+    for dept in restricted:
+        allowed = office.matter["departments"][dept]["sees"]
+        view = office.staff[dept].get(f"/api/cases/{case_no}")
+        assert view.status_code == 200, view.get_json()
+        for path in _leaf_paths(view.get_json()["form"]):
+            assert any(path == a or path.startswith(a.rstrip("/") + "/") for a in allowed), \
+                (dept, path, allowed)
+    full = admin(client).get(f"/api/cases/{case_no}").get_json()["form"]
+    assert len(list(_leaf_paths(full))) > len(list(_leaf_paths(
+        office.staff[restricted[0]].get(f"/api/cases/{case_no}").get_json()["form"])))
+
+
+def test_unrelated_staff_cannot_open_the_case(client):
+    submit_body = submit(client, "retirement").get_json()
+    stranger = make_staff(client, "stranger", [], roles=("handler",))
+    assert stranger.get(f"/api/cases/{submit_body['case_no']}").status_code == 404
+
+
+def test_missing_or_bad_token_is_401_problem(client):
+    res = client.get("/api/tasks")
+    assert res.status_code == 401 and res.mimetype == "application/problem+json"
+    res = client.get("/api/tasks", headers={"Authorization": "Bearer nope"})
+    assert res.status_code == 401
+
+
+def test_wrong_password_is_401(client):
+    res = client.post("/api/auth/login", json={"username": "admin", "password": "wrong"})
+    assert res.status_code == 401
+
+
+def test_only_admins_create_users_and_bad_users_are_422(client):
+    handler = make_staff(client, "h1", ["amr"]) if False else make_staff(client, "h1", [])
+    res = handler.post("/api/users", {"username": "x1", "password": "password-1",
+                                      "roles": ["handler"]})
+    assert res.status_code == 403
+    res = admin(client).post("/api/users", {"username": "?", "password": "short",
+                                            "roles": ["wizard"], "departments": ["nowhere"]})
+    assert res.status_code == 422
+    assert set(res.get_json()["errors"]) == {"username", "password", "roles", "departments"}
+    res = admin(client).post("/api/users", {"username": "h1", "password": "password-1",
+                                            "roles": ["handler"]})
+    assert res.status_code == 409
