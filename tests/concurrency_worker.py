@@ -1,0 +1,27 @@
+"""Runs in a separate process: completes one task per round, in step with a peer."""
+from __future__ import annotations
+
+import time
+
+
+def complete_in_rounds(settings, task_ids: list[int], barrier, results) -> None:
+    from engine import handling
+    from engine.access import Actor
+    from engine.runtime import Runtime
+
+    runtime = Runtime(settings)
+    actor = Actor("admin", frozenset(), frozenset({"admin"}))
+    timings = []
+    errors = []
+    for task_id in task_ids:
+        barrier.wait(timeout=60)
+        started = time.perf_counter()
+        try:
+            with runtime.uow() as uow:
+                handling.complete(uow, actor, task_id, {"passed": True, "opinion": "同意"})
+                uow.commit()
+        except Exception as exc:  # reported to the parent, which fails the test
+            errors.append(f"{task_id}: {type(exc).__name__}: {exc}")
+        timings.append(time.perf_counter() - started)
+    runtime.close()
+    results.put({"timings": timings, "errors": errors})

@@ -1,0 +1,73 @@
+"""Two processes complete the parallel tasks of the same case at the same instant,
+case after case: no update may be lost (both outputs kept, the join passed once)."""
+from __future__ import annotations
+
+import multiprocessing
+import statistics
+
+from SpiffWorkflow.util.task import TaskState
+
+from engine import cases, handling
+from engine.access import Actor
+from engine.models import Case, Task
+
+from .concurrency_worker import complete_in_rounds
+from .helpers import example_form
+
+ADMIN = Actor("admin", frozenset(), frozenset({"admin"}))
+CASES = 25
+
+
+def _accepted_cases(runtime, key: str) -> list[tuple[int, int, int]]:
+    """(case id, first parallel task id, second parallel task id) per case."""
+    pairs = []
+    for _ in range(CASES):
+        with runtime.uow() as uow:
+            case, _ = cases.submit_case(uow, key, {"name": "王五", "id_type": "id_card",
+                                                   "id_number": "110101199001011234",
+                                                   "phone": "13900000000"}, example_form(key))
+            acceptance = case.tasks[0]
+            handling.complete(uow, ADMIN, acceptance.id, {"passed": True, "opinion": "受理"})
+            uow.commit()
+            open_tasks = [t for t in case.tasks if t.state == "ready"]
+            assert len(open_tasks) >= 2
+            pairs.append((case.id, open_tasks[0].id, open_tasks[1].id))
+    return pairs
+
+
+def test_simultaneous_completions_lose_no_update(runtime):
+    key = "retirement"
+    pairs = _accepted_cases(runtime, key)
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    workers = [ctx.Process(target=complete_in_rounds,
+                           args=(runtime.settings, [p[i] for p in pairs], barrier, results))
+               for i in (1, 2)]
+    for worker in workers:
+        worker.start()
+    reports = [results.get(timeout=300) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+    assert [r["errors"] for r in reports] == [[], []]
+
+    lost = 0
+    with runtime.uow() as uow:
+        for case_id, first, second in pairs:
+            case = uow.session.get(Case, case_id)
+            tasks = {t.id: t for t in case.tasks}
+            flow = cases.load_flow(case)
+            for task_id in (first, second):
+                row: Task = tasks[task_id]
+                spiff = flow.workflow.get_task_from_id(__import__("uuid").UUID(row.spiff_id))
+                if row.state != "completed" or row.data is None or \
+                        spiff.state != TaskState.COMPLETED:
+                    lost += 1
+            spiff_ready = {str(t.id) for t in flow.workflow.get_tasks(state=TaskState.READY,
+                                                                         manual=True)}
+            open_rows = {t.spiff_id for t in case.tasks if t.state in ("ready", "claimed")}
+            assert spiff_ready == open_rows, case.case_no
+    timings = [t for r in reports for t in r["timings"]]
+    print(f"\nconcurrency: {CASES} cases x 2 simultaneous completions on "
+          f"{runtime.engine.dialect.name}: lost updates={lost}, "
+          f"median {statistics.median(timings) * 1000:.1f} ms, max {max(timings) * 1000:.1f} ms")
+    assert lost == 0
