@@ -132,3 +132,31 @@ def progress(client, case_no: str, code: str):
     res = client.get(f"/api/cases/{case_no}/progress", query_string={"code": code})
     assert res.status_code == 200, res.get_json()
     return res.get_json()
+
+
+def package_files(key: str) -> dict[str, bytes]:
+    """A shipped matter bundled as an upload package would be: every file it names."""
+    matter = matter_yaml(key)
+    names = [matter["process"]["file"], *(matter.get("decisions") or [])]
+    files = {"matter.yaml": (ROOT / "processes" / key / "matter.yaml").read_bytes(),
+             matter["form"]: (ROOT / "processes" / key / matter["form"]).read_bytes()}
+    for name in names:
+        files[name] = (ROOT / "bpmn" / name).read_bytes()
+    return files
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+def deploy(member, files: dict[str, bytes]):
+    import io
+    return member.client.post("/api/matters", headers=member.headers,
+                              data={"package": (io.BytesIO(zip_bytes(files)), "package.zip")},
+                              content_type="multipart/form-data")
