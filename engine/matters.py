@@ -1,7 +1,10 @@
 """Deploying matter packages as versions, and reading the catalogue."""
 from __future__ import annotations
 
+import hashlib
 import logging
+
+import orjson
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -32,10 +35,12 @@ def deploy(uow, actor: Actor | None, source) -> Matter:
 
 
 def _store(uow, package: MatterPackage, deployed_by: str) -> Matter:
+    files = {name: data.decode("utf-8") for name, data in sorted(package.files.items())}
+    digest = hashlib.sha256(orjson.dumps(files, option=orjson.OPT_SORT_KEYS)).hexdigest()
     latest = uow.session.scalar(select(func.max(Matter.version)).where(Matter.key == package.key))
     matter = Matter(key=package.key, version=(latest or 0) + 1, title=package.title,
                     definition=package.raw, form_schema=package.form_schema,
-                    files={name: data.decode("utf-8") for name, data in package.files.items()},
+                    files=files, digest=digest,
                     deployed_at=uow.now(), deployed_by=deployed_by)
     for key, department in package.departments.items():
         row = uow.session.get(Department, key)

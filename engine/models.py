@@ -50,6 +50,7 @@ class Matter(Base):
     definition: Mapped[dict[str, Any]]  # the parsed matter.yaml
     form_schema: Mapped[dict[str, Any]]
     files: Mapped[dict[str, Any]]  # file name -> text
+    digest: Mapped[str] = mapped_column(String(64))  # sha256 of the files: names the parsed spec
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str | None] = mapped_column(String(100))
 

@@ -21,7 +21,7 @@ class CompiledMatter:
     subprocess_specs: dict
 
 
-_cache: dict[int, CompiledMatter] = {}
+_cache: dict[tuple[int, str], CompiledMatter] = {}
 _lock = threading.Lock()
 
 
@@ -35,13 +35,14 @@ def files_to_zip(files: dict[str, str]) -> bytes:
 
 def compiled(matter) -> CompiledMatter:
     """The parsed package and specs of a stored `Matter` row."""
-    hit = _cache.get(matter.id)
+    key = (matter.id, matter.digest)
+    hit = _cache.get(key)
     if hit is not None:
         return hit
     with _lock:
-        hit = _cache.get(matter.id)
+        hit = _cache.get(key)
         if hit is None:
             package = load_package(files_to_zip(matter.files))
             spec, subprocess_specs = build_specs(package)
-            hit = _cache[matter.id] = CompiledMatter(matter.id, package, spec, subprocess_specs)
+            hit = _cache[key] = CompiledMatter(matter.id, package, spec, subprocess_specs)
         return hit

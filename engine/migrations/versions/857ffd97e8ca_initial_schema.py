@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 8ac60071af09
+Revision ID: 857ffd97e8ca
 Revises: 
-Create Date: 2026-11-21 16:08:50.329403
+Create Date: 2026-11-21 16:18:23.104051
 """
 from alembic import op
 import sqlalchemy as sa
 import engine.models
 
 
-revision = '8ac60071af09'
+revision = '857ffd97e8ca'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -42,6 +42,7 @@ def upgrade() -> None:
     sa.Column('definition', sa.JSON(), nullable=False),
     sa.Column('form_schema', sa.JSON(), nullable=False),
     sa.Column('files', sa.JSON(), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
     sa.Column('deployed_at', engine.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('deployed_by', sa.String(length=100), nullable=True),
     sa.PrimaryKeyConstraint('id'),
