@@ -1,0 +1,53 @@
+"""The form lives once in the case row: workflow state must not grow with its size."""
+from __future__ import annotations
+
+import json
+
+import yaml
+from sqlalchemy import func, select
+
+from engine.models import Case
+
+from .helpers import Office, deploy, example_form, make_staff, package_files, submit
+
+
+def _with_extra_fields(count: int) -> dict[str, bytes]:
+    files = package_files("retirement")
+    matter = yaml.safe_load(files["matter.yaml"])
+    schema = json.loads(files[matter["form"]])
+    for i in range(count):
+        schema["properties"][f"extra_{i:04d}"] = {"type": "string", "maxLength": 200}
+    files[matter["form"]] = json.dumps(schema, ensure_ascii=False).encode()
+    return files
+
+
+def _state_bytes(runtime, case_no: str) -> tuple[int, int]:
+    with runtime.uow() as uow:
+        case = uow.session.scalar(select(Case).where(Case.case_no == case_no))
+        return len(case.workflow_state), len(json.dumps(case.form, ensure_ascii=False))
+
+
+def test_workflow_state_does_not_grow_with_the_form(client, runtime):
+    analyst = make_staff(client, "ana", [], roles=("analyst",))
+    assert deploy(analyst, _with_extra_fields(1000)).status_code == 201
+    office = Office(client, "retirement")
+    small = example_form("retirement")
+    big = dict(small, **{f"extra_{i:04d}": "填写内容" * 10 for i in range(1000 - len(small))})
+    assert len(big) == 1000
+    sizes = {}
+    for label, form in (("10", small), ("1000", big)):
+        body = submit(client, "retirement", form).get_json()
+        case_no = body["case_no"]
+        at_intake = _state_bytes(runtime, case_no)
+        for _ in range(3):  # acceptance, then a round of department work
+            for dept, item in office.open_tasks(case_no):
+                office.work(dept, item)
+        sizes[label] = (at_intake, _state_bytes(runtime, case_no))
+    (small_intake, small_form), (small_later, _) = sizes["10"]
+    (big_intake, big_form), (big_later, _) = sizes["1000"]
+    print(f"\nworkflow state bytes: {len(small)}-field form ({small_form} B): "
+          f"{small_intake} at intake, {small_later} after work; 1000-field form "
+          f"({big_form} B): {big_intake} at intake, {big_later} after work")
+    assert big_form > 50 * small_form / 2
+    assert abs(big_intake - small_intake) <= 64
+    assert abs(big_later - small_later) <= 64
