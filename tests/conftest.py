@@ -14,7 +14,6 @@ from sqlalchemy import create_engine, text
 from engine.config import load_settings, normalise_database_url
 from engine.models import Base
 from engine.now import FixedClock
-from engine.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 KEEP_TABLES = {"matter", "department", "alembic_version"}
@@ -58,6 +57,7 @@ def settings(database_url, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def prepared(settings):
+    from engine.runtime import Runtime
     runtime = Runtime(settings)
     runtime.prepare(load_examples=True)
     runtime.close()
@@ -72,6 +72,7 @@ def clock():
 
 @pytest.fixture
 def runtime(prepared, clock):
+    from engine.runtime import Runtime
     runtime = Runtime(prepared, clock=clock)
     _empty(runtime)
     with runtime.uow() as uow:
@@ -82,7 +83,7 @@ def runtime(prepared, clock):
     runtime.close()
 
 
-def _empty(runtime: Runtime) -> None:
+def _empty(runtime) -> None:
     tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in KEEP_TABLES]
     with runtime.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
