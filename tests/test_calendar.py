@@ -293,6 +293,8 @@ def test_unit_overrides_the_day_end_guess(cn):
     due = at(2026, 11, 24)
     assert cn.remaining(at(2026, 11, 23, 10), due, unit="workhours").day_end is False
     assert cn.remaining(at(2026, 11, 23, 10), at(2026, 11, 23, 15), unit="workdays").day_end
+    with pytest.raises(ValueError, match="unknown duration unit 'weeks'"):
+        cn.remaining(at(2026, 11, 23, 10), due, unit="weeks")
 
 
 def test_natural_time_left(cn):
