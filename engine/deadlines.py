@@ -44,14 +44,17 @@ def clock_running(case: Case) -> bool:
 
 def stop_clocks(case: Case, at: datetime) -> None:
     """Keep the working time left on the case and each open task's deadline."""
-    cal = _calendar(case)
+    cal, config = _calendar(case), _deadline_config(case)
     case.clock = {
         "stopped_at": at.isoformat(),
-        "due_at": _remaining(cal, at, case.due_at),
-        "statutory_due_at": _remaining(cal, at, case.statutory_due_at),
+        "due_at": _remaining(cal, at, case.due_at, config.get("promised")),
+        "statutory_due_at": _remaining(cal, at, case.statutory_due_at, config.get("statutory")),
     }
+    tasks_config = case.matter.definition.get("tasks") or {}
     for task in _open_tasks(case):
-        task.clock = {"stopped_at": at.isoformat(), "due_at": _remaining(cal, at, task.due_at)}
+        due = (tasks_config.get(task.task) or {}).get("due")
+        task.clock = {"stopped_at": at.isoformat(),
+                      "due_at": _remaining(cal, at, task.due_at, due)}
 
 
 def resume_clocks(case: Case, at: datetime) -> None:
@@ -83,9 +86,9 @@ def extend_case(case: Case, workdays: int) -> tuple[datetime | None, datetime | 
                 clock[key] = Remaining.from_json(clock[key]).plus(duration).to_json()
         case.clock = clock
     if case.due_at is not None:
-        case.due_at = cal.add(case.due_at, duration)
+        case.due_at = cal.extend(case.due_at, duration)
     if case.statutory_due_at is not None:
-        case.statutory_due_at = cal.add(case.statutory_due_at, duration)
+        case.statutory_due_at = cal.extend(case.statutory_due_at, duration)
     return old, case.due_at
 
 
@@ -93,8 +96,12 @@ def _open_tasks(case: Case) -> list[Task]:
     return [t for t in case.tasks if t.state in OPEN_TASK_STATES]
 
 
-def _remaining(cal, at: datetime, due_at: datetime | None) -> dict | None:
-    return None if due_at is None else cal.remaining(at, due_at).to_json()
+def _remaining(cal, at: datetime, due_at: datetime | None, duration: dict | None) -> dict | None:
+    """Time left; natural-time limits (days, hours, iso) keep natural time."""
+    if due_at is None:
+        return None
+    unit = Duration.parse(duration).unit if duration else None
+    return cal.remaining(at, due_at, unit=unit).to_json()
 
 
 def _resumed(cal, at: datetime, remaining: dict | None, current: datetime | None):
