@@ -11,6 +11,7 @@ from engine.config import load_settings
 from engine.runtime import Runtime
 
 from . import errors
+from .context import close_request_uow
 from .errors import ProblemApi
 from .routes import cases, clock, matters, metrics, staff, tasks
 
@@ -46,4 +47,5 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     for module in (matters, cases, staff, tasks, clock, metrics):
         api.register_blueprint(module.blp)
     errors.register(app)
+    app.teardown_appcontext(close_request_uow)
     return app

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from flask import current_app, request
+from flask import current_app, g, request
 
 from engine.errors import Unauthorized
 from engine.staff import authenticate
@@ -21,16 +21,30 @@ def bearer_token() -> str:
     return token.strip()
 
 
+def _request_uow():
+    """One unit of work per request, open until the response is written, so that
+    the response schemas can still read what the view returned; views commit."""
+    uow = g.get("onething_uow")
+    if uow is None:
+        uow = g.onething_uow = runtime().uow().__enter__()
+    return uow
+
+
+def close_request_uow(_exc=None) -> None:
+    uow = g.pop("onething_uow", None)
+    if uow is not None:
+        uow.__exit__(None, None, None)
+
+
 @contextmanager
 def unit():
-    """A unit of work for a public request."""
-    with runtime().uow() as uow:
-        yield uow
+    """The request's unit of work, for a public request."""
+    yield _request_uow()
 
 
 @contextmanager
 def staff_unit():
-    """A unit of work and the authenticated staff member."""
+    """The request's unit of work and the authenticated staff member."""
     token = bearer_token()
-    with runtime().uow() as uow:
-        yield uow, authenticate(uow, token)
+    uow = _request_uow()
+    yield uow, authenticate(uow, token)

@@ -26,16 +26,24 @@ def problem(status: int, title: str, detail: str, errors: dict | None = None,
     return response
 
 
+LOCATIONS = ("json", "query", "form", "files", "headers", "view_args", "querystring")
+
+
+def _by_location(messages) -> dict[str, list[str]]:
+    """webargs nests messages by location, then field; we name each field by its path."""
+    flat: dict[str, list[str]] = {}
+    if not isinstance(messages, dict):
+        return _flatten(messages)
+    for location, fields in messages.items():
+        flat.update(_flatten(fields) if location in LOCATIONS else _flatten(fields, location))
+    return flat
+
+
 def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
-    """webargs nests messages by location and field; we name each field by its path."""
     flat: dict[str, list[str]] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
-            if key in ("json", "query", "form", "files", "headers", "view_args") and not prefix:
-                flat.update(_flatten(value, ""))
-            else:
-                path = f"{prefix}/{key}" if prefix else str(key)
-                flat.update(_flatten(value, path))
+            flat.update(_flatten(value, f"{prefix}/{key}" if prefix else str(key)))
     elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
         flat[prefix or "body"] = list(messages)
     elif isinstance(messages, list):
@@ -51,7 +59,7 @@ class ProblemApi(Api):
 
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}
-        errors = _flatten(data["messages"]) if "messages" in data else None
+        errors = _by_location(data["messages"]) if "messages" in data else None
         detail = "the request is not valid" if errors else (error.description or error.name)
         return problem(error.code or 500, error.name, detail, errors)
 
