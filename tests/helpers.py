@@ -21,45 +21,12 @@ def submit(client, key: str, form: dict | None = None, headers: dict | None = No
                              "form": example_form(key) if form is None else form})
 
 
-def sample_output(schema: dict | None) -> dict:
-    """Minimal data valid for a task's output form (booleans true: the approving branch)."""
-    if not schema:
-        return {"opinion": "同意"}
-    return _sample(schema)
-
-
-def _sample(schema: dict):
-    if "const" in schema:
-        return schema["const"]
-    if "enum" in schema:
-        return schema["enum"][0]
-    if "oneOf" in schema:
-        return _sample(schema["oneOf"][0])
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next(k for k in kind if k != "null")
-    if kind == "object" or "properties" in schema:
-        props = schema.get("properties", {})
-        return {name: _sample(props[name]) for name in props}
-    if kind == "boolean":
-        return True
-    if kind in ("integer", "number"):
-        return max(schema.get("minimum", 1), 1)
-    if kind == "array":
-        return [_sample(schema.get("items", {"type": "string"}))] * max(schema.get("minItems", 0), 1)
-    if schema.get("format") == "date":
-        return "2026-11-23"
-    pattern_examples = {"^[0-9]{6}$": "123456"}
-    if schema.get("pattern") in pattern_examples:
-        return pattern_examples[schema["pattern"]]
-    return "同意" + "x" * max(0, schema.get("minLength", 0) - 2)
-
-
 class Staff:
     """A logged-in staff member."""
 
     def __init__(self, client, username: str, password: str):
         self.client = client
+        self.username = username
         res = client.post("/api/auth/login", json={"username": username, "password": password})
         assert res.status_code == 200, res.get_json()
         self.headers = {"Authorization": f"Bearer {res.get_json()['token']}"}
@@ -96,8 +63,9 @@ def matter_yaml(key: str) -> dict:
 
 
 def task_output(key: str, task: str) -> dict:
-    config = (matter_yaml(key).get("tasks") or {}).get(task) or {}
-    return sample_output(config.get("form"))
+    """The shipped example output of a task (processes/<key>/example-outputs.json)."""
+    outputs = json.loads((ROOT / "processes" / key / "example-outputs.json").read_text("utf-8"))
+    return outputs[task]
 
 
 class Office:
@@ -109,6 +77,11 @@ class Office:
         self.staff = {dept: make_staff(client, f"{key}-{dept}", [dept])
                       for dept in self.matter["departments"]}
         self.lead = next(d for d, v in self.matter["departments"].items() if v.get("lead"))
+
+    def relogin(self, client) -> None:
+        """After the clock moved past the token lifetime."""
+        self.staff = {dept: Staff(client, member.username, "password-1")
+                      for dept, member in self.staff.items()}
 
     def open_tasks(self, case_no: str) -> list[tuple[str, dict]]:
         found = []

@@ -41,6 +41,7 @@ def test_whole_case(client, clock, key):
     assert blocked.status_code == 409 and "awaiting_supplement" in blocked.get_json()["detail"]
 
     clock.advance(days=3)
+    office.relogin(client)
     res = client.post(f"/api/cases/{case_no}/supplement", query_string={"code": code},
                       json={"form": {}, "note": "已补充租赁合同"})
     assert res.status_code == 200, res.get_json()

@@ -64,7 +64,7 @@ def test_sandbox_escape_in_a_condition_is_rejected_naming_the_element(client):
 
 
 def test_only_analysts_deploy_and_garbage_is_422(client):
-    handler = make_staff(client, "h", [], roles=("handler",))
+    handler = make_staff(client, "handler-1", [], roles=("handler",))
     assert deploy(handler, package_files("retirement")).status_code == 403
     import io
     res = admin(client).client.post("/api/matters", headers=admin(client).headers,

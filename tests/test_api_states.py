@@ -123,6 +123,8 @@ def test_suspension_stops_the_clock_and_resume_moves_deadlines(client, clock):
     assert res.status_code == 200 and res.get_json()["status"] == "suspended"
     assert member.post(f"/api/tasks/{item['id']}/complete", {"data": {}}).status_code == 409
     clock.advance(days=7)
+    office.relogin(client)
+    member = office.staff[dept]
     res = member.post(f"/api/tasks/{item['id']}/resume")
     assert res.status_code == 200 and res.get_json()["status"] == "in_progress"
     after = progress(client, case_no, code)

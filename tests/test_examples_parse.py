@@ -212,42 +212,8 @@ def workdays(duration: dict) -> float:
 # Sample data: task outputs and scenarios
 # --------------------------------------------------------------------------
 
-OUTPUTS = {
-    "open-restaurant": {
-        "accept": {"opinion": "材料齐全，予以受理"},
-        "license_review": {"uscc": "91310115MA7K2QX84L", "food_permit_no": "JY13101150123456",
-                           "opinion": "符合登记及许可条件"},
-        "site_inspection": {"passed": True, "opinion": "布局流程合理，设施设备符合要求"},
-        "fire_check": {"mode": "commitment", "passed": True, "opinion": "告知承诺核查合格"},
-        "fire_recheck": {"passed": True, "opinion": "疏散通道已清理，灭火器已补配"},
-        "signboard_review": {"approved": True, "opinion": "位置尺寸符合店招设置导则"},
-        "env_registration": {"registration_no": "91310115MA7K2QX84L001Y"},
-        "tax_registration": {"confirmed": True, "invoice_approved": True},
-        "issue_result": {"delivery": "post", "tracking_no": "1180654329017"},
-    },
-    "retirement": {
-        "accept": {"opinion": "材料齐全，予以受理"},
-        "special_review": {"qualified": True, "opinion": "特殊工种档案记载从事高温作业满10年"},
-        "retirement_approval": {"retirement_date": "2026-07-15", "retirement_age": "60岁4个月",
-                                "opinion": "符合法定退休条件"},
-        "pension_calculation": {"monthly_pension": 6125.4, "first_payment_month": "2026-08"},
-        "medical_check": {"years_counted": 34, "years_required": 25, "years_sufficient": True},
-        "medical_topup": {"topup_years": 7, "amount": 58632},
-        "fund_withdrawal": {"amount": 86420.55, "account_closed": True},
-        "issue_result": {"certificate_no": "沪退2026-0718235", "delivery": "post"},
-    },
-    "property-transfer": {
-        "accept": {"opinion": "买卖双方到场，材料齐全"},
-        "mortgage_release": {"released": True, "cancellation_no": "沪（2026）浦字不动产证明第0451234号"},
-        "transfer_review": {"approved": True, "opinion": "无查封、异议登记"},
-        "tax_assessment": {"taxable_price": 4650000, "deed_tax": 46500, "vat": 0, "pit": 93000,
-                           "paid": True, "voucher_no": "331015260000123456"},
-        "water_transfer": {"new_account_name": "李静", "final_reading": 1268},
-        "power_transfer": {"new_account_name": "李静", "final_reading": 24315},
-        "gas_transfer": {"new_account_name": "李静", "safety_check_date": "2026-11-30"},
-        "issue_result": {"certificate_no": "沪（2026）浦字不动产权第098765号", "delivery": "window"},
-    },
-}
+OUTPUTS = {key: json.loads((PROCESSES / key / "example-outputs.json").read_text("utf-8"))
+           for key in KEYS}
 
 
 @dataclass
