@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 
-def complete_in_rounds(settings, task_ids: list[int], barrier, results) -> None:
+def complete_in_rounds(settings, work: list[tuple[int, dict]], barrier, results) -> None:
     from engine import handling
     from engine.access import Actor
     from engine.runtime import Runtime
@@ -13,12 +13,12 @@ def complete_in_rounds(settings, task_ids: list[int], barrier, results) -> None:
     actor = Actor("admin", frozenset(), frozenset({"admin"}))
     timings = []
     errors = []
-    for task_id in task_ids:
+    for task_id, data in work:
         barrier.wait(timeout=60)
         started = time.perf_counter()
         try:
             with runtime.uow() as uow:
-                handling.complete(uow, actor, task_id, {"passed": True, "opinion": "同意"})
+                handling.complete(uow, actor, task_id, data)
                 uow.commit()
         except Exception as exc:  # reported to the parent, which fails the test
             errors.append(f"{task_id}: {type(exc).__name__}: {exc}")

@@ -12,14 +12,14 @@ from engine.access import Actor
 from engine.models import Case, Task
 
 from .concurrency_worker import complete_in_rounds
-from .helpers import example_form
+from .helpers import example_form, task_output
 
 ADMIN = Actor("admin", frozenset(), frozenset({"admin"}))
 CASES = 25
 
 
-def _accepted_cases(runtime, key: str) -> list[tuple[int, int, int]]:
-    """(case id, first parallel task id, second parallel task id) per case."""
+def _accepted_cases(runtime, key: str) -> list[tuple[int, tuple, tuple]]:
+    """(case id, (first parallel task id, its output), (second ..., ...)) per case."""
     pairs = []
     for _ in range(CASES):
         with runtime.uow() as uow:
@@ -27,11 +27,11 @@ def _accepted_cases(runtime, key: str) -> list[tuple[int, int, int]]:
                                                    "id_number": "110101199001011234",
                                                    "phone": "13900000000"}, example_form(key))
             acceptance = case.tasks[0]
-            handling.complete(uow, ADMIN, acceptance.id, {"passed": True, "opinion": "受理"})
+            handling.complete(uow, ADMIN, acceptance.id, task_output(key, acceptance.task))
             uow.commit()
             open_tasks = [t for t in case.tasks if t.state == "ready"]
             assert len(open_tasks) >= 2
-            pairs.append((case.id, open_tasks[0].id, open_tasks[1].id))
+            pairs.append((case.id, *((t.id, task_output(key, t.task)) for t in open_tasks[:2])))
     return pairs
 
 
@@ -56,7 +56,7 @@ def test_simultaneous_completions_lose_no_update(runtime):
             case = uow.session.get(Case, case_id)
             tasks = {t.id: t for t in case.tasks}
             flow = cases.load_flow(case)
-            for task_id in (first, second):
+            for task_id in (first[0], second[0]):
                 row: Task = tasks[task_id]
                 spiff = flow.workflow.get_task_from_id(__import__("uuid").UUID(row.spiff_id))
                 if row.state != "completed" or row.data is None or \
