@@ -3,6 +3,7 @@
 serve    API + RQ worker (+ embedded Redis when REDIS_URL is unset), examples loaded
 worker   one RQ worker process (production: run M of these on any host)
 test     the whole test suite (extra arguments go to pytest)
+bench    the benchmarks (bench/run.py)
 deploy   deploy a matter package (directory or .zip) as its next version
 user     create a staff account
 migrate  bring the database schema up to date
@@ -93,6 +94,11 @@ def cmd_test(args) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", "tests", *args.pytest_args], cwd=ROOT)
 
 
+def cmd_bench(args) -> int:
+    return subprocess.call([sys.executable, str(ROOT / "bench" / "run.py"), *args.bench_args],
+                           cwd=ROOT)
+
+
 def cmd_deploy(args) -> int:
     from engine import matters
     from engine.errors import Invalid
@@ -149,6 +155,9 @@ def main(argv: list[str]) -> int:
     test = sub.add_parser("test")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test.set_defaults(func=cmd_test)
+    bench = sub.add_parser("bench", help="the benchmarks (bench/run.py; --quick for CI)")
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
+    bench.set_defaults(func=cmd_bench)
     deploy = sub.add_parser("deploy")
     deploy.add_argument("path")
     deploy.set_defaults(func=cmd_deploy)
