@@ -23,6 +23,12 @@ class Invalid(DomainError):
     code, status, title = "invalid", 422, "Invalid input"
 
 
+class ProcessFailed(Invalid):
+    """The process could not go on with this data (an expression failed at run time);
+    the transaction is rolled back, so nothing of the attempt is kept."""
+    code, title = "process-failed", "The process could not continue"
+
+
 class Conflict(DomainError):
     """The action does not fit the current state (409)."""
     code, status, title = "conflict", 409, "Conflict"

@@ -6,14 +6,17 @@ whatever the form's size.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Mapping
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from engine.sandbox import make_script_engine
+from engine.errors import ProcessFailed
+from engine.sandbox import SandboxError, make_script_engine
 
 from .specs import CompiledMatter
 from .state import dump_state, load_state
@@ -36,7 +39,8 @@ class CaseWorkflow:
     def start(cls, compiled: CompiledMatter, variables: Mapping[str, Any]) -> "CaseWorkflow":
         workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs,
                                 script_engine=make_script_engine(variables))
-        workflow.do_engine_steps()
+        with _process_errors():
+            workflow.do_engine_steps()
         return cls(compiled, workflow)
 
     @classmethod
@@ -67,8 +71,24 @@ class CaseWorkflow:
         if spiff_task is None or spiff_task.state != TaskState.READY:
             raise LookupError(f"process task {spiff_id} is not ready")
         self.workflow.script_engine = make_script_engine(variables)
-        spiff_task.run()
-        self.workflow.do_engine_steps()
+        with _process_errors():
+            spiff_task.run()
+            self.workflow.do_engine_steps()
 
     def cancel(self) -> None:
         self.workflow.cancel()
+
+
+@contextmanager
+def _process_errors():
+    """An expression failing on this case's data is the caller's 422, not a crash."""
+    try:
+        yield
+    except (SpiffWorkflowException, SandboxError) as exc:
+        element = getattr(getattr(exc, "task_spec", None), "bpmn_id", None) or \
+            getattr(getattr(getattr(exc, "task", None), "task_spec", None), "bpmn_id", None)
+        where = f" at {element}" if element else ""
+        cause = getattr(exc, "exception", None)
+        message = str(exc).strip() + (f" ({type(cause).__name__}: {cause})" if cause else "")
+        raise ProcessFailed(f"the process could not continue{where}: {message}",
+                            errors={"process": [f"{element or 'process'}: {message}"]}) from None
