@@ -88,7 +88,19 @@ def _process_errors():
         element = getattr(getattr(exc, "task_spec", None), "bpmn_id", None) or \
             getattr(getattr(getattr(exc, "task", None), "task_spec", None), "bpmn_id", None)
         where = f" at {element}" if element else ""
-        cause = getattr(exc, "exception", None)
+        cause = _root_cause(exc)
         message = str(exc).strip() + (f" ({type(cause).__name__}: {cause})" if cause else "")
         raise ProcessFailed(f"the process could not continue{where}: {message}",
                             errors={"process": [f"{element or 'process'}: {message}"]}) from None
+
+
+def _root_cause(exc: BaseException) -> BaseException | None:
+    """The innermost error behind SpiffWorkflow's wrapper (e.g. ZeroDivisionError)."""
+    cause, seen = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__, set()
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        inner = getattr(cause, "exception", None) or cause.__cause__ or cause.__context__
+        if inner is None:
+            break
+        cause = inner
+    return cause
