@@ -12,10 +12,10 @@ from .models import Case, Event
 from .workflow.specs import compiled
 
 
-def visible_form(case: Case, actor: Actor) -> dict:
-    """Union of what each of the actor's departments `sees` (admins see all)."""
+def visible_paths(case: Case, actor: Actor) -> list[str] | None:
+    """Union of what each of the actor's departments `sees`; None: the whole form."""
     if actor.is_admin:
-        return case.form
+        return None
     departments = compiled(case.matter).package.departments
     paths: list[str] = []
     for key in actor.departments:
@@ -23,9 +23,13 @@ def visible_form(case: Case, actor: Actor) -> dict:
         if department is None:
             continue
         if department.get("sees") is None:
-            return case.form
+            return None
         paths.extend(department["sees"])
-    return pick_paths(case.form, paths)
+    return paths
+
+
+def visible_form(case: Case, actor: Actor) -> dict:
+    return pick_paths(case.form, visible_paths(case, actor))
 
 
 def _visible_case(uow, actor: Actor, case_no: str) -> Case:
@@ -38,6 +42,7 @@ def _visible_case(uow, actor: Actor, case_no: str) -> Case:
 
 def staff_view(uow, actor: Actor, case_no: str) -> dict:
     case = _visible_case(uow, actor, case_no)
+    paths = visible_paths(case, actor)
     events = uow.session.scalars(select(Event).where(Event.case_id == case.id)
                                  .order_by(Event.at, Event.id))
     return {
@@ -54,21 +59,32 @@ def staff_view(uow, actor: Actor, case_no: str) -> dict:
                    "completed_at": t.completed_at, "due_at": t.due_at, "warning": t.warning,
                    "data": t.data if actor.in_department(t.department) else None}
                   for t in case.tasks],
-        "history": [_event_view(e, actor, case) for e in events],
+        "history": [_event_view(e, actor, case, paths) for e in events],
     }
 
 
-def _event_view(event: Event, actor: Actor, case: Case) -> dict:
-    """Task outputs of other departments stay hidden in the history too."""
+def _event_view(event: Event, actor: Actor, case: Case, paths: list[str] | None) -> dict:
+    """The history hides what the case view hides: other departments' task outputs
+    and form fields outside what the actor's departments see."""
     task_department = None
     if event.task_id is not None:
         task_department = next((t.department for t in case.tasks if t.id == event.task_id), None)
-    hidden = task_department is not None and not actor.in_department(task_department)
-    new = event.new
-    if hidden and new and "data" in new:
-        new = {k: v for k, v in new.items() if k != "data"}
+    hide_data = task_department is not None and not actor.in_department(task_department)
     return {"at": event.at, "actor": event.actor, "kind": event.kind, "task_id": event.task_id,
-            "old": event.old, "new": new, "text": event.text, "public": event.public}
+            "old": _filtered(event.old, hide_data, paths),
+            "new": _filtered(event.new, hide_data, paths),
+            "text": event.text, "public": event.public}
+
+
+def _filtered(change: dict | None, hide_data: bool, paths: list[str] | None) -> dict | None:
+    if not change:
+        return change
+    change = dict(change)
+    if hide_data:
+        change.pop("data", None)
+    if isinstance(change.get("form"), dict):
+        change["form"] = pick_paths(change["form"], paths)
+    return change
 
 
 def diagram(uow, actor: Actor, case_no: str) -> dict:

@@ -75,3 +75,22 @@ def test_only_admins_create_users_and_bad_users_are_422(client):
     res = admin(client).post("/api/users", {"username": "h1", "password": "password-1",
                                             "roles": ["handler"]})
     assert res.status_code == 409
+
+
+def test_history_does_not_leak_fields_a_department_does_not_see(client):
+    office = Office(client, "open-restaurant")
+    body = submit(client, "open-restaurant").get_json()
+    case_no, code = body["case_no"], body["query_code"]
+    (dept, item), = office.open_tasks(case_no)
+    office.staff[dept].post(f"/api/tasks/{item['id']}/supplement",
+                            {"reason": "补充", "missing": ["其他"]})
+    res = client.post(f"/api/cases/{case_no}/supplement", query_string={"code": code},
+                      json={"form": {"business": {"scope": "新经营范围：热食类食品制售"}}})
+    assert res.status_code == 200, res.get_json()
+    narrowest = min((d for d, v in office.matter["departments"].items() if v.get("sees")),
+                    key=lambda d: len(office.matter["departments"][d]["sees"]))
+    allowed = office.matter["departments"][narrowest]["sees"]
+    assert not any(a in ("business", "business/scope") for a in allowed)
+    view = office.staff[narrowest].get(f"/api/cases/{case_no}").get_json()
+    assert "新经营范围" not in str(view)
+    assert "新经营范围" in str(admin(client).get(f"/api/cases/{case_no}").get_json())
