@@ -83,7 +83,8 @@ class TimelineEntrySchema(Schema):
     text = fields.String(allow_none=True)
 
 
-class ProgressSchema(Schema):
+class CaseSummarySchema(Schema):
+    """What the applicant and staff views of a case share."""
     case_no = fields.String()
     matter = fields.Dict()
     status = fields.String()
@@ -92,10 +93,13 @@ class ProgressSchema(Schema):
     due_at = fields.DateTime(allow_none=True)
     statutory_due_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
-    ended_at = fields.DateTime(allow_none=True)
     on_time = fields.Boolean()
-    clock_stopped = fields.Boolean()
     missing_materials = fields.List(fields.Dict())
+
+
+class ProgressSchema(CaseSummarySchema):
+    ended_at = fields.DateTime(allow_none=True)
+    clock_stopped = fields.Boolean()
     steps = fields.List(fields.Nested(StepSchema))
     timeline = fields.List(fields.Nested(TimelineEntrySchema))
     results = fields.Dict()
@@ -214,20 +218,10 @@ class ExtendSchema(Schema):
     reason = fields.String(required=True)
 
 
-class StaffCaseSchema(Schema):
-    case_no = fields.String()
-    status = fields.String()
-    matter = fields.Dict()
+class StaffCaseSchema(CaseSummarySchema):
     applicant = fields.Dict()
     form = fields.Dict()
-    submitted_at = fields.DateTime()
-    accepted_at = fields.DateTime(allow_none=True)
-    due_at = fields.DateTime(allow_none=True)
-    statutory_due_at = fields.DateTime(allow_none=True)
-    completed_at = fields.DateTime(allow_none=True)
     warning = fields.String()
-    on_time = fields.Boolean()
-    missing_materials = fields.List(fields.Dict())
     tasks = fields.List(fields.Dict())
     history = fields.List(fields.Dict())
 

@@ -34,6 +34,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+
+from engine.forms import merge_patch as _merge_patch
 import yaml
 from jsonschema import Draft202012Validator
 from lxml import etree
@@ -158,16 +160,8 @@ def parsed_spec(key: str):
 
 
 def merge_patch(target, patch):
-    """RFC 7396, as applicants' supplements use it: None deletes a field."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
-    for k, v in patch.items():
-        if v is None:
-            result.pop(k, None)
-        else:
-            result[k] = merge_patch(result.get(k), v)
-    return result
+    """The engine's RFC 7396 patch, on a copy: the cached examples must not change."""
+    return copy.deepcopy(_merge_patch(target, patch))
 
 
 def schema_at(schema: dict, parts: list[str]):

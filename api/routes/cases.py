@@ -21,6 +21,15 @@ def _secret() -> str:
     return runtime().settings.secret_key
 
 
+def _act(case_no: str, code: str, action, *args):
+    """An applicant's action on their case (locked), committed as one unit."""
+    with unit() as uow:
+        case = applicant.case_for_applicant(uow, _secret(), case_no, code, lock=True)
+        result = action(uow, case, *args)
+        uow.commit()
+        return result
+
+
 @blp.route("/matters/<key>/cases")
 class Intake(MethodView):
     @blp.arguments(IntakeSchema)
@@ -68,11 +77,7 @@ class Supplement(MethodView):
     @blp.alt_response(422, schema=ProblemSchema)
     def post(self, args, body, case_no):
         """补正: patch the form with what was missing; the clock resumes."""
-        with unit() as uow:
-            case = applicant.case_for_applicant(uow, _secret(), case_no, args["code"], lock=True)
-            applicant.supplement(uow, case, body["form"], body.get("note"))
-            uow.commit()
-            return case
+        return _act(case_no, args["code"], applicant.supplement, body["form"], body.get("note"))
 
 
 @blp.route("/cases/<case_no>/withdraw")
@@ -84,11 +89,7 @@ class Withdraw(MethodView):
     @blp.alt_response(409, schema=ProblemSchema, description="the case has ended")
     def post(self, args, body, case_no):
         """Withdraw the application (撤回)."""
-        with unit() as uow:
-            case = applicant.case_for_applicant(uow, _secret(), case_no, args["code"], lock=True)
-            applicant.withdraw(uow, case, (body or {}).get("reason"))
-            uow.commit()
-            return case
+        return _act(case_no, args["code"], applicant.withdraw, (body or {}).get("reason"))
 
 
 @blp.route("/cases/<case_no>/rating")
@@ -101,8 +102,4 @@ class Rate(MethodView):
     @blp.alt_response(422, schema=ProblemSchema)
     def post(self, args, body, case_no):
         """好差评: 1 (非常不满意) to 5 (非常满意), once the case has ended."""
-        with unit() as uow:
-            case = applicant.case_for_applicant(uow, _secret(), case_no, args["code"], lock=True)
-            rating = applicant.rate(uow, case, body["score"], body.get("comment"))
-            uow.commit()
-            return rating
+        return _act(case_no, args["code"], applicant.rate, body["score"], body.get("comment"))
