@@ -118,6 +118,30 @@ def test_explicit_acceptance(package):
     assert load_package(package).acceptance == "issue"
 
 
+def test_no_acceptance_task_when_the_lead_lane_has_no_user_task(package):
+    replace(package, BPMN, '<bpmn:lane id="dept_a"',
+            '<bpmn:lane id="registry" name="登记处" />\n      <bpmn:lane id="dept_a"')
+    def lead_registry(raw):
+        raw["departments"]["lead"]["lead"] = False
+        raw["departments"]["registry"] = {"name": {"zh": "登记处"}, "lead": True}
+    edit_yaml(package, lead_registry)
+    pkg = load_package(package)
+    assert pkg.lead_department == "registry" and pkg.acceptance is None
+
+
+def test_materials_for_a_form():
+    pkg = load_package(VALID)
+    ids = lambda form: [m["id"] for m in pkg.materials_for(form)]  # noqa: E731
+    assert ids({"applicant": {"size": 20}}) == ["id_card", "plan_doc"]
+    assert ids({"applicant": {"size": 2}}) == ["id_card"]
+    assert ids({}) == ["id_card", "plan_doc"]  # cannot tell: ask for it
+
+
+def test_binary_files_are_refused(package):
+    (package / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    assert_problem(problems_of(package), "logo.png", None, "not UTF-8")
+
+
 def test_camunda_modeler_file_is_accepted_and_runs():
     pkg = load_package(CAMUNDA)
     assert pkg.acceptance == "Activity_accept"

@@ -154,6 +154,8 @@ STATIC_SCRIPT_ESCAPES = [
     "len = 3",
     "__builtins__ = {}",
     "raise SystemExit",
+    "for d['k'] in range(3):\n    pass",
+    "x = [1 for d['k'] in range(3)]",
 ]
 
 
@@ -221,6 +223,14 @@ def test_runtime_guards_refuse_bombs(source):
     "s = [1]\nfor i in range(64):\n    s.extend(s)",
     "x = 2\nfor i in range(64):\n    x = x * x",
     "acc = []\nfor i in range(10**5):\n    acc.append(list(big))",
+    # many references to one big value: cheap to build, ruinous to print or compare
+    "s = str([big] * 1000)",
+    "refs = [big for i in range(1000)]\nn = refs.count(list(big))",
+    "d = {}\nfor i in range(1000):\n    d[i] = big",
+    "acc = []\nfor i in range(1000):\n    acc.append(big)",
+    "s = f'{[big, big, big, big, big, big, big, big, big, big, big, big]}'",
+    "s = '%s' % ([big] * 20,)",
+    "x = []\nfor i in range(100):\n    x = [x, x]",
 ])
 def test_runtime_guards_bound_scripts(script):
     started = time.monotonic()

@@ -16,7 +16,8 @@ from .sections import (check_acceptance, check_departments, check_lanes, check_m
                        check_sees, check_tasks)
 from .sources import MATTER_FILE, SourceRefused, read_source
 from .validate import (check_calendar, check_deadline, check_decisions, check_key, check_keys,
-                       check_process_ref, check_text, load_form, parse_matter, referenced_files)
+                       check_process_ref, check_text, check_text_files, load_form, parse_matter,
+                       referenced_files)
 
 
 def load_package(source) -> MatterPackage:
@@ -41,6 +42,7 @@ class _Loader:
 
     def load(self) -> MatterPackage:
         raw, files, problems = self.raw, self.files, self.problems
+        check_text_files(files, problems)
         check_keys(raw, problems)
         key = check_key(raw, problems)
         title = check_text(raw.get("title"), "title", problems) if "title" in raw else {}

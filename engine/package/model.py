@@ -86,6 +86,27 @@ class MatterPackage:
     def files_as_text(self) -> dict[str, str]:
         return {name: data.decode("utf-8") for name, data in self.files.items()}
 
+    def materials_for(self, form: dict) -> list[dict]:
+        """The materials this applicant must provide (一次告知): those without a
+        `when`, and those whose `when` holds for the form.
+
+        A `when` that cannot be evaluated (a field the form lacks) keeps its
+        material on the list: telling the applicant one thing too many is
+        better than a second trip.
+        """
+        from engine.sandbox import evaluate
+
+        needed = []
+        for material in self.materials:
+            when = material.get("when")
+            try:
+                wanted = when is None or bool(evaluate(when, form))
+            except Exception:  # noqa: BLE001 - any failure means: ask for it
+                wanted = True
+            if wanted:
+                needed.append(material)
+        return needed
+
 
 def describe(value: Any) -> str:
     """A short name for a YAML value's type, for messages."""

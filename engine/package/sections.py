@@ -204,7 +204,7 @@ def check_materials(raw: dict, problems: Problems) -> list[dict]:
 
 
 def _check_when(when: Any, element: str, problems: Problems) -> None:
-    if when is None or isinstance(when, bool):
+    if when is None:
         return
     if not isinstance(when, str):
         problems.add(MATTER_FILE, element, "must be an expression (text)")

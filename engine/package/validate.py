@@ -109,6 +109,16 @@ def _node_count(value: Any) -> int:
     return count
 
 
+def check_text_files(files: dict[str, bytes], problems: Problems) -> None:
+    """A package is stored as text, so every file in it must be UTF-8."""
+    for name, data in files.items():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            problems.add(name, None, "is not UTF-8 text; a package holds only text files "
+                                     "(matter.yaml, BPMN, DMN, JSON)")
+
+
 def check_keys(raw: dict, problems: Problems) -> None:
     for key in REQUIRED_KEYS:
         if key not in raw:

@@ -135,7 +135,15 @@ def _node_problems(node: ast.AST, mode: str, limits: Limits) -> list[str]:
         return ["uses starred assignment"]
     if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
         return _format_spec_problems(node.format_spec, limits)
+    if isinstance(node, (ast.For, ast.comprehension)) and not _plain_target(node.target):
+        return ["loops over something other than plain names"]
     return []
+
+
+def _plain_target(target: ast.AST) -> bool:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return all(_plain_target(t) for t in target.elts)
+    return isinstance(target, ast.Name)
 
 
 def _name_problems(node: ast.Name) -> list[str]:

@@ -79,26 +79,42 @@ class Guard(ast.NodeTransformer):
         return node
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
-        node.value = self.visit(node.value)  # the format spec stays a constant JoinedStr
+        node.value = _call("_sb_fmt", self.visit(node.value))  # the spec stays constant
         return node
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> ast.AST:
         self.generic_visit(node)
         return _call("_sb_charge", node)
 
-    def _unpacking_display(self, node: ast.AST, unpacks: bool) -> ast.AST:
+    def visit_Assign(self, node: ast.Assign) -> ast.AST:
+        """Storing into a container (`d[k] = v`) counts like building one."""
         self.generic_visit(node)
-        if unpacks and isinstance(getattr(node, "ctx", ast.Load()), ast.Load):
+        if any(isinstance(n, ast.Subscript) for t in node.targets for n in ast.walk(t)):
+            node.value = _call("_sb_store", node.value)
+        return node
+
+    def _display(self, node: ast.AST, parts: list) -> ast.AST:
+        """A literal holding computed values can hold many references to a big one."""
+        self.generic_visit(node)
+        if isinstance(getattr(node, "ctx", ast.Load()), ast.Load) and \
+                not all(isinstance(p, ast.Constant) for p in parts if p is not None):
             return _call("_sb_charge", node)
         return node
 
     def visit_List(self, node: ast.List) -> ast.AST:
-        return self._unpacking_display(node, any(isinstance(e, ast.Starred) for e in node.elts))
+        return self._display(node, node.elts)
 
     visit_Tuple = visit_Set = visit_List
 
     def visit_Dict(self, node: ast.Dict) -> ast.AST:
-        return self._unpacking_display(node, any(k is None for k in node.keys))
+        return self._display(node, [*node.keys, *node.values] if None not in node.keys
+                             else [ast.Name("_")])
+
+    def _comprehension(self, node: ast.AST) -> ast.AST:
+        self.generic_visit(node)
+        return _call("_sb_charge", node)
+
+    visit_ListComp = visit_SetComp = visit_DictComp = _comprehension
 
 
 def rewrite(tree: ast.AST) -> ast.AST:

@@ -18,7 +18,6 @@ import datetime as dt
 import decimal
 import functools
 import operator
-import re
 import uuid
 from time import monotonic
 from typing import Any, Callable
@@ -26,10 +25,9 @@ from typing import Any, Callable
 from .check import MUTATING_METHODS
 from .limits import DEFAULT_LIMITS, Limits, SandboxError
 from .policy import COPY, GROW, JOIN, policy_for
+from .sizes import (PRECHECKS, SIZED, check_formattable, deep_size, refuse_bits,
+                    refuse_length)
 
-_SIZED = (str, bytes, list, tuple, dict, set, frozenset)
-_SEQUENCES = (str, bytes, list, tuple)
-_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +\-]*(\*|\d+)?(?:\.(\*|\d+))?")
 
 OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     "Add": operator.add, "Sub": operator.sub, "Mult": operator.mul, "Div": operator.truediv,
@@ -42,7 +40,7 @@ OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
 class Run:
     """The budget of one evaluation: loop iterations, allocations, a deadline."""
 
-    __slots__ = ("limits", "readonly", "deadline", "iterations", "allocated")
+    __slots__ = ("limits", "readonly", "deadline", "iterations", "allocated", "sizes")
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS, readonly: bool = True):
         self.limits = limits
@@ -50,12 +48,14 @@ class Run:
         self.deadline = monotonic() + limits.timeout
         self.iterations = 0
         self.allocated = 0
+        self.sizes: dict[int, tuple[Any, int]] = {}  # id -> (value, deep size) measured
 
     def namespace(self) -> dict[str, Any]:
         """The guard functions under the names the rewriter uses."""
         return {"__builtins__": safe_builtins(self.limits), "_sb_attr": self.attr,
                 "_sb_call": self.call, "_sb_binop": self.binop, "_sb_iter": self.iterate,
-                "_sb_charge": self.charge, "_sb_tick": self.tick}
+                "_sb_charge": self.charge, "_sb_store": self.store,
+                "_sb_fmt": self.formattable, "_sb_tick": self.tick}
 
     # -- time ---------------------------------------------------------------
     def tick(self) -> bool:
@@ -74,37 +74,44 @@ class Run:
                 raise SandboxError(f"took longer than {self.limits.timeout:g} s")
             yield item
 
-    # -- memory -------------------------------------------------------------
+    # -- memory ---------------------------------------------------------------
     def charge(self, value: Any) -> Any:
-        """Count a freshly built value against the size limits; return it."""
-        if isinstance(value, _SIZED):
-            self._charge_size(len(value))
+        """Count a value the code built (or stored) by its deep size; return it."""
+        if isinstance(value, SIZED):
+            refuse_length(self.limits, len(value))
+            remaining = self.limits.max_allocated - self.allocated
+            size = deep_size(value, remaining, self.sizes, self.deadline)
+            self.allocated += size
+            if size <= remaining:
+                self.sizes[id(value)] = (value, size)  # kept alive: ids stay unique
+            if self.allocated > self.limits.max_allocated:
+                raise SandboxError(f"built more than {self.limits.max_allocated} items or "
+                                   "characters in total")
         elif type(value) is int and value.bit_length() > self.limits.max_int_bits:
-            raise SandboxError(f"built an integer above {self.limits.max_int_bits} bits")
+            refuse_bits(self.limits, value.bit_length())
         return value
 
-    def _charge_size(self, size: int) -> None:
-        self._refuse_size(size)
-        self.allocated += size
-        if self.allocated > self.limits.max_allocated:
-            raise SandboxError(f"built more than {self.limits.max_allocated} items or "
-                               "characters in total")
+    def store(self, value: Any) -> Any:
+        """A value stored into a container: containers changed, so forget sizes."""
+        self.sizes.clear()
+        return self.charge(value)
 
-    def _refuse_size(self, size: int) -> None:
-        if size > self.limits.max_length:
-            raise SandboxError(f"would build a value of {size} items or characters "
-                               f"(the limit is {self.limits.max_length})")
+    def formattable(self, value: Any) -> Any:
+        """An f-string's value, checked before it is written out."""
+        return check_formattable(self.limits, value)
 
     # -- operations ---------------------------------------------------------
     def binop(self, op: str, left: Any, right: Any) -> Any:
         self.tick()
-        precheck = _PRECHECKS.get(op)
+        precheck = PRECHECKS.get(op)
         if precheck is not None:
-            precheck(self, left, right)
+            precheck(self.limits, left, right)
         return self.charge(OPERATORS[op](left, right))
 
     def call(self, func: Any, /, *args: Any, **kwargs: Any) -> Any:
         self.tick()
+        if args and (func is str or func is repr):
+            check_formattable(self.limits, args[0])
         result = func(*args, **kwargs)
         if _is_copying(func):
             self.charge(result)
@@ -126,20 +133,33 @@ class Run:
         if kind is JOIN:
             return self._join(obj, *args)
         if kind is GROW:
-            before = len(obj)
-            result = method(*args, **kwargs)
-            self._charge_size(max(0, len(obj) - before))
-            self._refuse_size(len(obj))
-            return result
+            return self._grow(obj, method, args, kwargs)
         if kind is not COPY:
-            self._refuse_size(_predicted(kind, obj, args, kwargs))
+            refuse_length(self.limits, _predicted(kind, obj, args, kwargs))
         return self.charge(method(*args, **kwargs))
+
+    def _grow(self, obj, method, args, kwargs):
+        """In-place growth: what goes in is charged like a new value, size checked after."""
+        args = tuple(self._materialized(a) for a in args)
+        kwargs = {k: self._materialized(v) for k, v in kwargs.items()}
+        for value in (*args, *kwargs.values()):
+            self.charge(value)
+        self.sizes.clear()
+        result = method(*args, **kwargs)
+        refuse_length(self.limits, len(obj))
+        return result
+
+    def _materialized(self, value):
+        """A lazy iterable (generator, zip, range...) as a list, counted as it is read."""
+        if isinstance(value, SIZED + DATA_TYPES) or not hasattr(value, "__iter__"):
+            return value
+        return list(self.iterate(value))
 
     def _join(self, separator, iterable=(), /):
         items = list(self.iterate(iterable))
         if all(isinstance(item, type(separator)) for item in items):
             total = sum(map(len, items)) + len(separator) * max(0, len(items) - 1)
-            self._refuse_size(total)
+            refuse_length(self.limits, total)
         return self.charge(separator.join(items))
 
 
@@ -155,55 +175,6 @@ def _is_copying(func: Any) -> bool:
         return func in _COPYING
     except TypeError:  # unhashable callable
         return False
-
-
-# -- binary operation prechecks: refuse before allocating ---------------------
-
-def _check_mult(run: Run, left: Any, right: Any) -> None:
-    for seq, times in ((left, right), (right, left)):
-        if isinstance(seq, _SEQUENCES) and isinstance(times, int):
-            run._refuse_size(len(seq) * max(0, times))
-            return
-    if isinstance(left, int) and isinstance(right, int):
-        _refuse_bits(run, left.bit_length() + right.bit_length())
-
-
-def _check_pow(run: Run, base: Any, exponent: Any) -> None:
-    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1:
-        _refuse_bits(run, (abs(base).bit_length() - 1) * exponent)
-
-
-def _check_lshift(run: Run, left: Any, right: Any) -> None:
-    if isinstance(left, int) and isinstance(right, int) and right > 0:
-        _refuse_bits(run, left.bit_length() + right)
-
-
-def _check_add(run: Run, left: Any, right: Any) -> None:
-    if isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
-        run._refuse_size(len(left) + len(right))
-
-
-def _check_mod(run: Run, left: Any, right: Any) -> None:
-    """`'%999999999d' % 1` pads to any width: bound widths and forbid `*`."""
-    if isinstance(left, bytes):
-        left = left.decode("latin-1")
-    if not isinstance(left, str):
-        return
-    for match in _PERCENT_SPEC.finditer(left):
-        for part in match.groups():
-            if part == "*" or (part and int(part) > run.limits.max_format_width):
-                raise SandboxError("uses a %-format width that is computed or above "
-                                   f"{run.limits.max_format_width}")
-
-
-def _refuse_bits(run: Run, bits: int) -> None:
-    if bits > run.limits.max_int_bits:
-        raise SandboxError(f"would build an integer of about {bits} bits "
-                           f"(the limit is {run.limits.max_int_bits})")
-
-
-_PRECHECKS = {"Mult": _check_mult, "Pow": _check_pow, "LShift": _check_lshift,
-              "Add": _check_add, "Mod": _check_mod}
 
 
 # -- builtins -----------------------------------------------------------------
