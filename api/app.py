@@ -13,6 +13,7 @@ from engine.runtime import Runtime
 from . import errors
 from .context import close_request_uow
 from .errors import ProblemApi
+from .pages import init_pages
 from .routes import cases, clock, matters, metrics, staff, tasks
 
 
@@ -47,5 +48,6 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     for module in (matters, cases, staff, tasks, clock, metrics):
         api.register_blueprint(module.blp)
     errors.register(app)
+    init_pages(app)
     app.teardown_appcontext(close_request_uow)
     return app

@@ -26,6 +26,11 @@ def process_diagram(uow, key: str, version: int | None = None) -> dict:
             "bpmn_xml": matter.files[matter.definition["process"]["file"]]}
 
 
+def form_schema(uow, key: str, version: int) -> dict:
+    """The one form's JSON Schema of a matter version (a case stays on its version)."""
+    return _version(uow, key, version).form_schema
+
+
 def task_page(uow, actor: Actor, case_no: str, task_id: int) -> dict:
     """A task's output form (matter.yaml `tasks.<id>.form`) and the materials a 补正 may name."""
     case = find_case(uow, case_no)

@@ -1,0 +1,52 @@
+"""Labels shared by the pages and by their scripts, in the page's language."""
+from __future__ import annotations
+
+from flask_babel import get_locale, gettext as _, lazy_gettext as L
+
+STATUS = {
+    "submitted": L("已申请"), "in_progress": L("办理中"), "awaiting_supplement": L("补正中"),
+    "suspended": L("特别程序"), "completed": L("已办结"), "refused": L("不予受理/不予许可"),
+    "withdrawn": L("已撤回"),
+}
+TASK_STATE = {"ready": L("待办"), "claimed": L("办理中"), "completed": L("已办"),
+              "cancelled": L("已取消")}
+WARNING = {"none": L("正常"), "yellow": L("黄牌预警"), "red": L("红牌超期")}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS.get(status, status))
+
+
+def title_of(text: dict | None, fallback: str = "") -> str:
+    """A {zh, en} text in the page's language, falling back to Chinese."""
+    if not text:
+        return fallback
+    lang = str(get_locale() or "zh")
+    return text.get(lang) or text.get("zh") or next(iter(text.values()), fallback)
+
+
+def js_strings() -> dict:
+    """Everything the pages' scripts write, translated on the server."""
+    return {
+        "lang": str(get_locale() or "zh"),
+        "status": {k: str(v) for k, v in STATUS.items()},
+        "task_state": {k: str(v) for k, v in TASK_STATE.items()},
+        "warning": {k: str(v) for k, v in WARNING.items()},
+        "required": _("必填"), "yes": _("是"), "no": _("否"), "choose": _("请选择"),
+        "submit_failed": _("提交未通过，请按提示修改标红的项目"),
+        "network": _("网络错误，请重试"), "saved": _("已保存"),
+        "claim": _("认领"), "handle": _("办理"), "view": _("查看"),
+        "no_tasks": _("暂无待办"), "confirm_withdraw": _("确定撤回申请吗？"),
+        "confirm_refuse": _("确定不予受理/不予许可吗？"),
+        "done": _("操作成功"), "reason_required": _("请填写理由"),
+        "missing_required": _("请至少选择或填写一项缺少的材料"),
+        "deployed": _("已部署为新版本"), "problems": _("发现以下问题"),
+        "version": _("版本"), "open_modeler": _("编辑流程图"),
+        "on_time_rate": _("按时办结率"), "yellow": _("黄牌"), "red": _("红牌"),
+        "rating_mean": _("平均评分"), "cases": _("办件数"), "tasks": _("任务数"),
+        "by_matter": _("按事项"), "by_department": _("按部门"), "none_yet": _("暂无数据"),
+        "logged_out": _("请先登录"), "due": _("到期"), "case": _("办件"),
+        "department": _("部门"), "state": _("状态"), "assignee": _("经办人"),
+        "task": _("环节"), "at": _("时间"), "actor": _("操作人"), "event": _("事件"),
+        "data": _("内容"),
+    }
