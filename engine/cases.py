@@ -62,8 +62,8 @@ def applicant_errors(applicant) -> dict[str, list[str]]:
     return errors
 
 
-def submit_case(uow, matter_key: str, applicant, form, idempotency_key: str | None = None,
-                secret_key: str = "") -> tuple[Case, bool]:
+def submit_case(uow, matter_key: str, applicant, form,
+                idempotency_key: str | None = None) -> tuple[Case, bool]:
     """One form, one intake. Returns (case, created); a repeated key gives the same case."""
     fingerprint = hashlib.sha256(orjson.dumps([matter_key, applicant, form],
                                               option=orjson.OPT_SORT_KEYS)).hexdigest()
@@ -81,6 +81,20 @@ def submit_case(uow, matter_key: str, applicant, form, idempotency_key: str | No
     if errors:
         raise Invalid(f"{len(errors)} field(s) failed validation", errors=errors)
 
+    try:
+        case = _create(uow, matter, applicant, form, idempotency_key, fingerprint)
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        uow.session.rollback()  # the same key won a race in another request
+        existing = _by_idempotency_key(uow, idempotency_key, fingerprint)
+        if existing is None:
+            raise
+        return existing, False
+    return case, True
+
+
+def _create(uow, matter, applicant, form, idempotency_key, fingerprint) -> Case:
     now = uow.now()
     case = Case(code_salt=secrets.token_hex(8), matter=matter, matter_id=matter.id,
                 status="submitted", applicant=applicant, form=form, results={},
@@ -95,17 +109,8 @@ def submit_case(uow, matter_key: str, applicant, form, idempotency_key: str | No
     if compiled(matter).package.acceptance is None:
         _accept(uow, case, SYSTEM)
     advance(uow, case, flow)
-    try:
-        uow.session.flush()
-    except IntegrityError:
-        if not idempotency_key:
-            raise
-        uow.session.rollback()  # the same key won a race in another request
-        existing = _by_idempotency_key(uow, idempotency_key, fingerprint)
-        if existing is None:
-            raise
-        return existing, False
-    return case, True
+    uow.session.flush()
+    return case
 
 
 def _by_idempotency_key(uow, key: str, fingerprint: str) -> Case | None:

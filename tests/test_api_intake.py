@@ -93,7 +93,8 @@ def test_same_idempotency_key_gives_the_same_case(client, runtime):
     headers = {"Idempotency-Key": "abc-123"}
     first = submit(client, "retirement", headers=headers)
     again = submit(client, "retirement", headers=headers)
-    assert first.status_code == 201 and again.status_code == 200
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
     assert first.get_json() == again.get_json()
     assert _count(runtime, Case) == 1
 

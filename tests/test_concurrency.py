@@ -71,3 +71,23 @@ def test_simultaneous_completions_lose_no_update(runtime):
           f"{runtime.engine.dialect.name}: lost updates={lost}, "
           f"median {statistics.median(timings) * 1000:.1f} ms, max {max(timings) * 1000:.1f} ms")
     assert lost == 0
+
+
+def test_simultaneous_retries_with_one_idempotency_key_make_one_case(app, runtime):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import func, select
+
+    from .helpers import submit
+
+    def attempt(_):
+        with app.test_client() as client:
+            res = submit(client, "retirement", headers={"Idempotency-Key": "same-key-1"})
+            return res.status_code, res.get_json()["case_no"]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(attempt, range(12)))
+    assert {status for status, _ in answers} == {201}
+    assert len({case_no for _, case_no in answers}) == 1
+    with runtime.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Case)) == 1

@@ -34,14 +34,13 @@ def _act(case_no: str, code: str, action, *args):
 class Intake(MethodView):
     @blp.arguments(IntakeSchema)
     @blp.response(201, IntakeResultSchema)
-    @blp.alt_response(200, schema=IntakeResultSchema,
-                      description="the same Idempotency-Key was seen: the same case")
     @blp.alt_response(404, schema=ProblemSchema, description="no such matter")
     @blp.alt_response(409, schema=ProblemSchema,
                       description="Idempotency-Key reused for a different request")
     @blp.alt_response(422, schema=ProblemSchema, description="per-field problems")
     def post(self, body, key):
-        """Submit the one form (一表申请). Send an Idempotency-Key to make retries safe."""
+        """Submit the one form (一表申请). Send an Idempotency-Key to make retries safe:
+        a repeat answers exactly as the first time (plus `Idempotent-Replayed: true`)."""
         idempotency_key = request.headers.get("Idempotency-Key")
         if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
             raise Invalid("bad Idempotency-Key",
@@ -52,7 +51,7 @@ class Intake(MethodView):
             uow.commit()
             return {"case_no": case.case_no, "query_code": cases.query_code(_secret(), case),
                     "status": case.status, "submitted_at": case.submitted_at}, \
-                201 if created else 200
+                201, {} if created else {"Idempotent-Replayed": "true"}
 
 
 @blp.route("/cases/<case_no>/progress")
