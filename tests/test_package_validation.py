@@ -18,7 +18,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.package import MatterPackage, PackageInvalid, Problem, build_specs, load_package
 from engine.package.xml_safety import XmlRefused, parse_xml
-from engine.sandbox import make_script_engine
+from engine.sandbox import SandboxError, make_script_engine
 
 FIXTURES = Path(__file__).parent / "fixtures" / "packages"
 VALID = FIXTURES / "valid"
@@ -45,6 +45,15 @@ def replace(folder: Path, name: str, old: str, new: str) -> None:
     text = path.read_text("utf-8")
     assert old in text, f"{old!r} not in {name}"
     path.write_text(text.replace(old, new), "utf-8")
+
+
+def as_script_task(folder: Path, script: str) -> None:
+    """Turn the user task extra_check into a script task running `script`."""
+    replace(folder, BPMN, '<bpmn:userTask id="extra_check" name="加强核查">',
+            '<bpmn:scriptTask id="extra_check" name="加强核查">')
+    replace(folder, BPMN, "<bpmn:outgoing>f_extra_merge</bpmn:outgoing>\n    </bpmn:userTask>",
+            f"<bpmn:outgoing>f_extra_merge</bpmn:outgoing>\n      <bpmn:script>{script}"
+            "</bpmn:script>\n    </bpmn:scriptTask>")
 
 
 def problems_of(source) -> list[Problem]:
@@ -215,6 +224,33 @@ def test_runtime_sandbox_stops_a_bomb_that_passes_the_static_check(package):
         _complete(workflow, "review_b", variables)
 
 
+def test_dmn_cells_run_in_the_sandbox(package):
+    replace(package, DMN, "<text>'high'</text>", "<text>'x' * 10**10</text>")
+    spec, subprocess_specs = build_specs(load_package(package))
+    variables = {"applicant": {"name": "张三", "size": 50}}
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=make_script_engine(variables))
+    workflow.do_engine_steps()
+    with pytest.raises(WorkflowException) as caught:
+        _complete(workflow, "accept", variables)
+    assert caught.value.error_type == "SandboxError"
+    assert isinstance(caught.value.__context__, SandboxError)
+
+
+def test_script_task_writes_task_data_only(package):
+    as_script_task(package, "note = 'big' if applicant['size'] &gt; 10 else 'small'")
+    pkg = load_package(package)
+    assert "extra_check" not in pkg.user_tasks
+    spec, subprocess_specs = build_specs(pkg)
+    variables = {"applicant": {"name": "张三", "size": 50}}
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=make_script_engine(variables))
+    workflow.do_engine_steps()
+    for task_id in ("accept", "review_a", "review_b"):
+        _complete(workflow, task_id, variables, {"ok": True})
+    assert _ready(workflow) == ["issue"]
+    issue = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+    assert issue.data == {"risk": "high", "note": "big"}
+
+
 # -- all problems at once --------------------------------------------------------
 
 def test_five_problems_are_all_reported_with_file_and_element(package):
@@ -338,11 +374,7 @@ def test_forbidden_or_broken_expressions_name_the_element(package, file, old, ne
 
 
 def test_script_task_is_checked(package):
-    replace(package, BPMN, '<bpmn:userTask id="extra_check" name="加强核查">',
-            '<bpmn:scriptTask id="extra_check" name="加强核查"><bpmn:script>'
-            "x = open('/etc/passwd').read()</bpmn:script>")
-    replace(package, BPMN, "<bpmn:outgoing>f_extra_merge</bpmn:outgoing>\n    </bpmn:userTask>",
-            "<bpmn:outgoing>f_extra_merge</bpmn:outgoing>\n    </bpmn:scriptTask>")
+    as_script_task(package, "x = open('/etc/passwd').read()")
     assert_problem(problems_of(package), BPMN, "extra_check",
                    "script uses forbidden name 'open' (line 1)")
 

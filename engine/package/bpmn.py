@@ -177,7 +177,8 @@ class _DecisionRefParser(BusinessRuleTaskParser):
 
     @staticmethod
     def get_decision_ref(node):
-        ref = BusinessRuleTaskParser.get_decision_ref(node) or node.get(f"{{{CAMUNDA_NS}}}decisionRef")
+        ref = (BusinessRuleTaskParser.get_decision_ref(node)
+               or node.get(f"{{{CAMUNDA_NS}}}decisionRef"))
         if ref is None:
             called = node.find("bpmn:extensionElements/zeebe:calledDecision", NS)
             ref = called.get("decisionId") if called is not None else None
@@ -185,8 +186,10 @@ class _DecisionRefParser(BusinessRuleTaskParser):
 
 
 class OnethingBpmnParser(SpiffBpmnParser):
-    OVERRIDE_PARSER_CLASSES = {**SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
-                               full_tag("businessRuleTask"): (_DecisionRefParser, BusinessRuleTask)}
+    OVERRIDE_PARSER_CLASSES = {
+        **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("businessRuleTask"): (_DecisionRefParser, BusinessRuleTask),
+    }
 
 
 def spiff_parser(bpmn: dict[str, etree._Element], dmn: dict[str, etree._Element],

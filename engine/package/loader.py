@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .bpmn import (ProcessModel, check_references, check_with_spiff, find_process, parse_file, process_ids,
-                   read_process)
+from .bpmn import (ProcessModel, check_references, check_with_spiff, find_process, parse_file,
+                   process_ids, read_process)
 from .expressions import check_bpmn_expressions, check_dmn_expressions
 from .model import MatterPackage, PackageInvalid, Problems, UserTaskInfo
 from .sections import (check_acceptance, check_departments, check_lanes, check_materials,

@@ -118,8 +118,9 @@ def check_lanes(departments: dict, model: ProcessModel, process_file: str,
                 problems: Problems) -> None:
     for lane_id, name in model.lanes.items():
         if lane_id not in departments:
-            problems.add(process_file, lane_id, f"lane {name or lane_id!r} is not a department "
-                                                "in matter.yaml (departments are keyed by lane id)")
+            problems.add(process_file, lane_id,
+                         f"lane {name or lane_id!r} is not a department in matter.yaml "
+                         "(departments are keyed by lane id)")
     for lane_id in departments:
         if lane_id not in model.lanes:
             problems.add(MATTER_FILE, f"departments.{lane_id}",
@@ -195,7 +196,8 @@ def check_materials(raw: dict, problems: Problems) -> list[dict]:
         if not (isinstance(material_id, str) and material_id.strip()):
             problems.add(MATTER_FILE, f"{element}.id", "every material needs an id")
         elif material_id in seen:
-            problems.add(MATTER_FILE, f"{element}.id", f"material id '{material_id}' is used twice")
+            problems.add(MATTER_FILE, f"{element}.id",
+                         f"material id '{material_id}' is used twice")
         else:
             seen.add(material_id)
         check_text(material.get("title"), f"{element}.title", problems)

@@ -87,7 +87,8 @@ def _read_zip(data: bytes, problems: Problems) -> dict[str, bytes]:
     with archive:
         entries = [i for i in archive.infolist() if not i.is_dir()]
         if len(entries) > MAX_FILES:
-            problems.add(PACKAGE, None, f"the zip holds {len(entries)} files; the limit is {MAX_FILES}")
+            problems.add(PACKAGE, None,
+                         f"the zip holds {len(entries)} files; the limit is {MAX_FILES}")
             raise SourceRefused
         declared = sum(i.file_size for i in entries)
         if declared > MAX_TOTAL_BYTES:

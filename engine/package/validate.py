@@ -58,12 +58,15 @@ def referenced_files(data: bytes) -> list[str]:
         return []
     if not isinstance(raw, dict):
         return []
-    names = [(raw.get("process") or {}).get("file") if isinstance(raw.get("process"), dict)
-             else None, raw.get("form")]
-    names += raw.get("decisions") if isinstance(raw.get("decisions"), list) else []
-    tasks = raw.get("tasks") if isinstance(raw.get("tasks"), dict) else {}
-    names += [t.get("form") for t in tasks.values() if isinstance(t, dict)]
+    process, tasks = _mapping(raw.get("process")), _mapping(raw.get("tasks"))
+    decisions = raw.get("decisions") if isinstance(raw.get("decisions"), list) else []
+    names = [process.get("file"), raw.get("form"), *decisions]
+    names += [_mapping(task).get("form") for task in tasks.values()]
     return [n for n in names if isinstance(n, str)]
+
+
+def _mapping(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def parse_matter(files: dict[str, bytes], problems: Problems) -> dict | None:
@@ -200,7 +203,8 @@ def check_decisions(raw: dict, files, problems: Problems) -> list[str]:
 
 # -- JSON schemas ---------------------------------------------------------------
 
-def load_json_schema(name: str, files, problems: Problems, element: str | None = None) -> dict | None:
+def load_json_schema(name: str, files, problems: Problems,
+                     element: str | None = None) -> dict | None:
     try:
         schema = json.loads(files[name].decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -209,7 +213,8 @@ def load_json_schema(name: str, files, problems: Problems, element: str | None =
     return check_json_schema(schema, name, element, problems)
 
 
-def check_json_schema(schema: Any, file: str, element: str | None, problems: Problems) -> dict | None:
+def check_json_schema(schema: Any, file: str, element: str | None,
+                      problems: Problems) -> dict | None:
     """The schema if it is an object (even an invalid one, so that `sees` paths
     can still be checked against it; the problem is recorded either way)."""
     if not isinstance(schema, dict):
@@ -256,7 +261,8 @@ def check_deadline(raw: dict, problems: Problems) -> dict:
     if deadline is None:
         return {}
     if not isinstance(deadline, dict):
-        problems.add(MATTER_FILE, "deadline", "must be a mapping {promised, statutory, warn_before}")
+        problems.add(MATTER_FILE, "deadline",
+                     "must be a mapping {promised, statutory, warn_before}")
         return {}
     for key, value in deadline.items():
         if key not in DEADLINE_KEYS:
