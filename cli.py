@@ -169,6 +169,8 @@ def main(argv: list[str]) -> int:
     user.add_argument("--roles", nargs="+", required=True)
     user.set_defaults(func=cmd_user)
     sub.add_parser("migrate").set_defaults(func=cmd_migrate)
+    if argv[:1] == ["bench"]:  # REMAINDER does not take leading options like --quick
+        return cmd_bench(argparse.Namespace(bench_args=argv[1:]))
     args = parser.parse_args(argv)
     return args.func(args)
 
