@@ -59,7 +59,7 @@ def on_time(case: Case, now) -> bool:
         return case.completed_at <= case.due_at
     if "stopped_at" in (case.clock or {}):
         return case.warning != "red"
-    return now <= case.due_at
+    return now < case.due_at  # the red card comes at due_at itself
 
 
 def supplement(uow, case: Case, patch, note: str | None) -> Case:

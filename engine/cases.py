@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from . import deadlines, history, matters
+from . import deadlines, history, matters, process_timers, warnings
 from .access import APPLICANT, SYSTEM
 from .errors import Conflict, Invalid, NotFound
 from .forms import form_errors
@@ -165,9 +165,17 @@ def accept_if_acceptance(uow, case: Case, task: Task, actor: str) -> None:
 
 
 def advance(uow, case: Case, flow: CaseWorkflow) -> list[Task]:
-    """Open worklist items for newly ready user tasks; complete the case at the end."""
+    """Open worklist items for newly ready user tasks; complete the case at the end.
+
+    Work the process took away (an interrupting boundary timer) is cancelled;
+    timers and warning levels follow the new state."""
     now = uow.now()
     known = {t.spiff_id for t in case.tasks}
+    for task in case.tasks:
+        if task.state in deadlines.OPEN_TASK_STATES and not flow.is_ready(task.spiff_id):
+            old, task.state = task.state, "cancelled"
+            history.record(uow, case, "task_cancelled", SYSTEM, task=task, old={"state": old},
+                           new={"state": "cancelled", "reason": "withdrawn by the process"})
     opened = []
     for ready in flow.ready_user_tasks():
         if ready.spiff_id in known:
@@ -185,6 +193,8 @@ def advance(uow, case: Case, flow: CaseWorkflow) -> list[Task]:
     if flow.completed:
         _complete(uow, case)
     case.workflow_state = flow.dump()
+    process_timers.sync(uow, case, flow)
+    warnings.refresh(uow, case)
     return opened
 
 
@@ -196,6 +206,7 @@ def _complete(uow, case: Case) -> None:
             results.setdefault(task.department, {})[task.task] = task.data
     old = case.status
     case.status, case.completed_at, case.results = "completed", uow.now(), results
+    case.working_seconds = deadlines.working_seconds(case)
     history.record(uow, case, "completed", SYSTEM, old={"status": old},
                    new={"status": "completed"}, public=True, text="已办结")
 
@@ -210,6 +221,7 @@ def end_case(uow, case: Case, status: str, actor: str, reason: str | None, text:
     flow.cancel()
     case.workflow_state = flow.dump()
     case.status, case.completed_at, case.clock = status, uow.now(), {}
+    warnings.refresh(uow, case)
     history.record(uow, case, status, actor, old={"status": old},
                    new={"status": status, "reason": reason}, public=True,
                    text=f"{text}：{reason}" if reason else text)

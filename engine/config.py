@@ -20,6 +20,10 @@ class Settings:
     admin_password: str | None
     secret_key: str
     token_ttl_hours: int = 12
+    queue: str = "onething"            # the RQ queue name (one per installation)
+    notifiers: str = "log"             # comma-separated: log, webhook, or dotted paths
+    webhook_url: str | None = None     # where the webhook notifier POSTs
+    timer_requeue_seconds: float = 5.0  # an enqueued timer not fired by then goes out again
     examples_dirs: tuple[Path, Path] = field(
         default_factory=lambda: (ROOT / "processes", ROOT / "bpmn"))
 
@@ -48,6 +52,11 @@ def load_settings(env: dict | None = None) -> Settings:
         admin_password=env.get("ONETHING_ADMIN_PASSWORD") or None,
         secret_key=env.get("ONETHING_SECRET_KEY") or _local_secret(data_dir),
         token_ttl_hours=int(env.get("ONETHING_TOKEN_TTL_HOURS") or 12),
+        queue=env.get("ONETHING_QUEUE") or "onething",
+        notifiers=env.get("ONETHING_NOTIFIERS") or
+        ("log,webhook" if env.get("ONETHING_WEBHOOK_URL") else "log"),
+        webhook_url=env.get("ONETHING_WEBHOOK_URL") or None,
+        timer_requeue_seconds=float(env.get("ONETHING_TIMER_REQUEUE_SECONDS") or 5),
     )
 
 

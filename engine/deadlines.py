@@ -92,6 +92,13 @@ def extend_case(case: Case, workdays: int) -> tuple[datetime | None, datetime | 
     return old, case.due_at
 
 
+def working_seconds(case: Case) -> float | None:
+    """Office time from acceptance to the end, in the matter's calendar (for the metrics)."""
+    if case.accepted_at is None or case.completed_at is None:
+        return None
+    return _calendar(case).working_seconds_between(case.accepted_at, case.completed_at)
+
+
 def _open_tasks(case: Case) -> list[Task]:
     return [t for t in case.tasks if t.state in OPEN_TASK_STATES]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from . import deadlines, history
+from . import deadlines, history, warnings
 from .access import Actor
 from .cases import (ENDED, accept_if_acceptance, advance, end_case, find_case, load_flow,
                     lock_case, variables_of)
@@ -102,6 +102,7 @@ def request_supplement(uow, actor: Actor, task_id: int, reason: str, missing: li
     deadlines.stop_clocks(case, uow.now())
     case.clock = {**case.clock, "resume_status": old}
     case.status, case.missing_materials = "awaiting_supplement", items
+    warnings.refresh(uow, case)
     history.record(uow, case, "supplement_requested", actor.label, task=task,
                    old={"status": old}, new={"status": case.status, "missing": items,
                                              "reason": reason},
@@ -138,6 +139,7 @@ def suspend(uow, actor: Actor, task_id: int, kind: str, reason: str) -> Case:
     deadlines.stop_clocks(case, uow.now())
     case.clock = {**case.clock, "resume_status": old, "suspended_by_task": task.id}
     case.status = "suspended"
+    warnings.refresh(uow, case)
     history.record(uow, case, "suspended", actor.label, task=task, old={"status": old},
                    new={"status": "suspended", "kind": kind, "reason": reason},
                    public=True, text=f"进入特别程序（{kind}）：{reason}")
@@ -157,6 +159,7 @@ def resume_case(uow, case: Case, actor_label: str, kind: str, text: str) -> None
     status = (case.clock or {}).get("resume_status", "in_progress")
     deadlines.resume_clocks(case, uow.now())
     case.status = status
+    warnings.refresh(uow, case, reason=kind)
     history.record(uow, case, kind, actor_label, old={"status": old},
                    new={"status": status,
                         "due_at": case.due_at.isoformat() if case.due_at else None},
@@ -179,6 +182,7 @@ def extend(uow, actor: Actor, case_no: str, workdays: int, reason: str) -> Case:
     if case.status in ENDED or case.accepted_at is None:
         raise WrongState("the case", case.status, "extend")
     old, new = deadlines.extend_case(case, workdays)
+    warnings.refresh(uow, case, reason="extended")
     history.record(uow, case, "extended", actor.label,
                    old={"due_at": old.isoformat() if old else None},
                    new={"due_at": new.isoformat() if new else None, "workdays": workdays,

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary,
-                        String, Text, TypeDecorator, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
+                        String, Text, TypeDecorator, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -107,6 +107,7 @@ class Case(Base):
     due_at: Mapped[datetime | None]            # promised limit (承诺时限)
     statutory_due_at: Mapped[datetime | None]  # statutory limit (法定时限)
     completed_at: Mapped[datetime | None]      # when the case ended, whatever the end
+    working_seconds: Mapped[float | None] = mapped_column(Float)  # accepted -> completed, office time
     warning: Mapped[str] = mapped_column(String(16), default="none")
     clock: Mapped[dict[str, Any]] = mapped_column(default=dict)  # stopped-clock bookkeeping
     workflow_state: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -173,15 +174,33 @@ class Rating(Base):
 
 
 class Timer(Base):
-    """A durable timer: the database, not Redis, remembers what is due."""
+    """A durable timer: the database, not Redis, remembers what is due.
+
+    A timer is pending while `fired_at` and `cancelled_at` are both empty; the
+    partial index `ix_timer_due` holds only pending timers, so the scheduler's
+    poll costs what is due, not what exists. `enqueued_at` says when a
+    scheduler last handed it to a worker: if it has not fired some seconds
+    later (worker killed, Redis lost), it is handed out again. `key` names what
+    the timer is for within its case ("task:12:red", "case:yellow",
+    "bpmn:<task uuid>"), so that rescheduling can compare wanted with pending.
+    """
     __tablename__ = "timer"
-    __table_args__ = (Index("ix_timer_pending", "fired_at", "due_at"),)
+    __table_args__ = (
+        Index("ix_timer_pending", "fired_at", "due_at"),
+        Index("ix_timer_due", "due_at",
+              postgresql_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
+              sqlite_where=text("fired_at IS NULL AND cancelled_at IS NULL")),
+        Index("ix_timer_fired_at", "fired_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str | None] = mapped_column(String(100))
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
     due_at: Mapped[datetime]
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
+    enqueued_at: Mapped[datetime | None]
     fired_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]

@@ -24,9 +24,27 @@ class Runtime:
         self.engine = make_engine(settings.database_url)
         self.session_factory = make_session_factory(self.engine)
         self._redis = redis
+        self._notifier = None
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, clock=self.clock)
+        return UnitOfWork(self.session_factory, clock=self.clock, notifier=self.notifier)
+
+    @property
+    def notifier(self):
+        """Where yellow/red cards are sent (see engine.notify); tests may replace it."""
+        if self._notifier is None:
+            from .notify import make_notifier
+            self._notifier = make_notifier(self)
+        return self._notifier
+
+    @notifier.setter
+    def notifier(self, value) -> None:
+        self._notifier = value
+
+    def queue(self):
+        """The RQ queue the scheduler and the notifiers put work on."""
+        from rq import Queue
+        return Queue(self.settings.queue, connection=self.redis)
 
     @property
     def redis(self):

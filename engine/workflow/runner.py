@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Mapping
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import ProcessFailed
@@ -30,6 +32,12 @@ class ReadyTask:
     department: str
 
 
+def _engine(compiled: CompiledMatter, variables: Mapping[str, Any]):
+    """The sandbox, with the working-day helpers of the matter's calendar."""
+    from engine.process_timers import timer_functions
+    return make_script_engine(variables, functions=timer_functions(compiled.package.calendar))
+
+
 class CaseWorkflow:
     def __init__(self, compiled: CompiledMatter, workflow: BpmnWorkflow):
         self.compiled = compiled
@@ -38,7 +46,7 @@ class CaseWorkflow:
     @classmethod
     def start(cls, compiled: CompiledMatter, variables: Mapping[str, Any]) -> "CaseWorkflow":
         workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs,
-                                script_engine=make_script_engine(variables))
+                                script_engine=_engine(compiled, variables))
         with _process_errors():
             workflow.do_engine_steps()
         return cls(compiled, workflow)
@@ -47,7 +55,7 @@ class CaseWorkflow:
     def load(cls, compiled: CompiledMatter, blob: bytes,
              variables: Mapping[str, Any]) -> "CaseWorkflow":
         workflow = load_state(blob, compiled.spec, compiled.subprocess_specs,
-                              make_script_engine(variables))
+                              _engine(compiled, variables))
         return cls(compiled, workflow)
 
     def dump(self) -> bytes:
@@ -70,13 +78,43 @@ class CaseWorkflow:
         spiff_task = self.workflow.get_task_from_id(UUID(spiff_id))
         if spiff_task is None or spiff_task.state != TaskState.READY:
             raise LookupError(f"process task {spiff_id} is not ready")
-        self.workflow.script_engine = make_script_engine(variables)
+        self.workflow.script_engine = _engine(self.compiled, variables)
         with _process_errors():
             spiff_task.run()
             self.workflow.do_engine_steps()
 
     def cancel(self) -> None:
         self.workflow.cancel()
+
+    def waiting_timers(self) -> dict[str, datetime]:
+        """Timer events the process waits on: spiff task id -> when it is due (UTC).
+
+        SpiffWorkflow only compares a timer with the wall clock when asked
+        (`refresh_waiting_tasks`); these are the instants to ask it at."""
+        found = {}
+        for spiff_task in self.workflow.get_tasks(state=TaskState.WAITING):
+            definition = getattr(spiff_task.task_spec, "event_definition", None)
+            if not isinstance(definition, TimerEventDefinition):
+                continue
+            value = spiff_task._get_internal_data("event_value")
+            if isinstance(value, dict):  # a cycle: the next occurrence
+                value = value.get("next") if value.get("cycles") != 0 else None
+            if isinstance(value, str):
+                found[str(spiff_task.id)] = TimerEventDefinition.get_datetime(value)
+        return found
+
+    def refresh_timers(self) -> None:
+        """Let timers that are due fire, and run the process on from them."""
+        with _process_errors():
+            self.workflow.refresh_waiting_tasks()
+            self.workflow.do_engine_steps()
+
+    def is_ready(self, spiff_id: str) -> bool:
+        try:
+            spiff_task = self.workflow.get_task_from_id(UUID(spiff_id))
+        except TaskNotFoundException:
+            return False
+        return spiff_task is not None and spiff_task.state == TaskState.READY
 
 
 @contextmanager

@@ -1,0 +1,165 @@
+"""Durable timers: scheduled in the database, handed out by the scheduler, fired once.
+
+- `sync` makes a case's pending timers of one kind match what it wants now
+  (called whenever a deadline moves: ready, acceptance, stop, resume, extension,
+  end); timers no longer wanted are cancelled, not deleted.
+- `claim_due` is the scheduler's poll: pending, due timers that are not already
+  out with a worker (or were handed out long enough ago to be presumed lost).
+  It reads the partial index of pending timers only.
+- `fire` fires one timer: the case row is locked first (so no mutation of the
+  case can run alongside), then `fired_at` is set by a guarded UPDATE in the
+  same transaction as the timer's effect. A second delivery of the same timer
+  finds `fired_at` set and does nothing: at most once in effect.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Callable, NamedTuple
+
+from sqlalchemy import or_, select, update
+
+from .models import Case, Timer
+
+log = logging.getLogger(__name__)
+
+PENDING = (Timer.fired_at.is_(None), Timer.cancelled_at.is_(None))
+FAILED_BACKOFF = timedelta(seconds=60)
+
+# kind -> handler(uow, case, timer); filled by the modules that own each kind
+HANDLERS: dict[str, Callable] = {}
+
+
+class Wanted(NamedTuple):
+    due_at: datetime
+    task_id: int | None = None
+    payload: dict | None = None
+
+
+def handler(kind: str):
+    def register(func):
+        HANDLERS[kind] = func
+        return func
+    return register
+
+
+def _load_handlers() -> None:
+    from . import process_timers, warnings  # noqa: F401 - they register their kinds
+
+
+def pending(uow, case_id: int, kind: str | None = None) -> list[Timer]:
+    query = select(Timer).where(Timer.case_id == case_id, *PENDING)
+    if kind is not None:
+        query = query.where(Timer.kind == kind)
+    return list(uow.session.scalars(query))
+
+
+def sync(uow, case: Case, kind: str, wanted: dict[str, Wanted]) -> None:
+    """Pending timers of `kind` for `case` become exactly `wanted` (key -> due)."""
+    now = uow.now()
+    have = {}
+    for timer in pending(uow, case.id, kind):
+        want = wanted.get(timer.key)
+        if want is None or want.due_at != timer.due_at or timer.key in have:
+            timer.cancelled_at = now
+        else:
+            have[timer.key] = timer
+    for key, want in wanted.items():
+        if key not in have:
+            uow.session.add(Timer(kind=kind, key=key, case_id=case.id, task_id=want.task_id,
+                                  due_at=want.due_at, payload=want.payload or {},
+                                  created_at=now))
+
+
+def cancel_all(uow, case: Case) -> None:
+    """The case ended: nothing of it may fire any more."""
+    uow.session.execute(update(Timer).where(Timer.case_id == case.id, *PENDING)
+                        .values(cancelled_at=uow.now()))
+
+
+def claim_due(uow, now: datetime, limit: int = 1000,
+              requeue_after: float = 5.0) -> list[int]:
+    """Due timers not out with a worker, marked as handed out now; the caller commits.
+
+    PostgreSQL: rows another scheduler is claiming are skipped (SKIP LOCKED);
+    SQLite: `BEGIN IMMEDIATE` makes schedulers take turns.
+    """
+    stale = now - timedelta(seconds=requeue_after)
+    query = (select(Timer.id)
+             .where(*PENDING, Timer.due_at <= now,
+                    or_(Timer.enqueued_at.is_(None), Timer.enqueued_at < stale))
+             .order_by(Timer.due_at).limit(limit))
+    if uow.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(uow.session.scalars(query))
+    if ids:
+        uow.session.execute(update(Timer).where(Timer.id.in_(ids)).values(enqueued_at=now),
+                            execution_options={"synchronize_session": False})
+    return ids
+
+
+def due_ids(uow, now: datetime, limit: int = 10000) -> list[int]:
+    return list(uow.session.scalars(select(Timer.id).where(*PENDING, Timer.due_at <= now)
+                                    .order_by(Timer.due_at).limit(limit)))
+
+
+def fire(uow, timer_id: int) -> bool:
+    """Fire one timer in the caller's transaction; False if it had fired or was cancelled."""
+    from .cases import lock_case
+    row = uow.session.execute(select(Timer.case_id, Timer.fired_at, Timer.cancelled_at)
+                              .where(Timer.id == timer_id)).first()
+    if row is None or row.fired_at is not None or row.cancelled_at is not None:
+        return False
+    case = lock_case(uow, row.case_id)
+    now = uow.now()
+    claimed = uow.session.execute(
+        update(Timer).where(Timer.id == timer_id, *PENDING).values(fired_at=now),
+        execution_options={"synchronize_session": False})
+    if claimed.rowcount != 1:
+        return False
+    timer = uow.session.scalar(select(Timer).where(Timer.id == timer_id)
+                               .execution_options(populate_existing=True))
+    _load_handlers()
+    effect = HANDLERS.get(timer.kind)
+    if effect is None:
+        log.warning("timer %s of unknown kind %r fired without effect", timer.id, timer.kind)
+    else:
+        effect(uow, case, timer)
+    return True
+
+
+def fire_batch(runtime, ids: list[int]) -> dict[str, int]:
+    """Fire each timer in its own transaction (each locks its own case)."""
+    counts = {"fired": 0, "skipped": 0, "failed": 0}
+    for timer_id in ids:
+        try:
+            with runtime.uow() as uow:
+                fired = fire(uow, timer_id)
+                uow.commit()
+            counts["fired" if fired else "skipped"] += 1
+        except Exception:  # noqa: BLE001 - one bad timer must not stop the batch
+            log.exception("timer %s failed; it will be retried", timer_id)
+            counts["failed"] += 1
+            _back_off(runtime, timer_id)
+    return counts
+
+
+def _back_off(runtime, timer_id: int) -> None:
+    """A failing timer is handed out again only after a while, not at every poll."""
+    try:
+        with runtime.uow() as uow:
+            uow.session.execute(update(Timer).where(Timer.id == timer_id, *PENDING)
+                                .values(enqueued_at=uow.now() + FAILED_BACKOFF))
+            uow.commit()
+    except Exception:  # noqa: BLE001
+        log.exception("could not back off timer %s", timer_id)
+
+
+def fire_due(runtime, now: datetime | None = None) -> int:
+    """Fire every timer due by `now` (default: the runtime's clock) in this process.
+
+    What the scheduler and workers do, without Redis: for tests with a fixed
+    clock, and for operators (`./onething scheduler --once --inline`)."""
+    with runtime.uow() as uow:
+        ids = due_ids(uow, now or uow.now())
+    return fire_batch(runtime, ids)["fired"]

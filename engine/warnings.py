@@ -1,0 +1,139 @@
+"""Yellow and red cards (预警): levels for the case and each open task, and their timers.
+
+Levels: `none`; `yellow` at or past due − warn_before; `red` at or past due.
+`refresh` recomputes the levels now and schedules the timers of the next
+changes; it runs whenever a deadline may have moved (a task becomes ready,
+acceptance, 补正 / 特别程序 stop and resume, extension, the end) and when a
+warning timer fires. While the clock is stopped nothing is scheduled and the
+levels stay as they were; an extension can lower a level (red -> yellow/none).
+Each change is an event (public for the case) and a notification.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from . import history, timers
+from .access import SYSTEM
+from .clock.calendar import Duration, get_calendar
+from .deadlines import OPEN_TASK_STATES, clock_running
+from .models import Case, Task, User
+from .timers import Wanted
+
+LEVELS = ("none", "yellow", "red")
+DEFAULT_CASE_WARN = {"workdays": 1}
+DEFAULT_TASK_WARN = {"workhours": 4}
+KIND = "warning"
+ENDED = ("completed", "refused", "withdrawn")
+_CASE_TEXT = {"yellow": "办理时限即将到期（黄牌预警）", "red": "已超过承诺办理时限（红牌）",
+              "none": "时限已调整，恢复正常"}
+
+
+def warn_at(cal, due_at: datetime, warn_before) -> datetime:
+    """The instant the yellow card is due: `warn_before` before `due_at`, in its kind of time."""
+    duration = Duration.parse(warn_before)
+    if duration.natural:
+        return due_at - duration.as_timedelta()
+    if duration.unit == "workhours":
+        return cal.subtract_working_time(due_at, timedelta(hours=duration.amount))
+    if cal.is_day_end(due_at):
+        day = cal.local_date(due_at - timedelta(microseconds=1))
+        for _ in range(duration.amount):
+            day -= timedelta(days=1)
+            while not cal.is_working_day(day):
+                day -= timedelta(days=1)
+        return cal.end_of_day(day)
+    day_seconds = cal.office_hours.day_seconds
+    return cal.subtract_working_time(due_at, timedelta(seconds=duration.amount * day_seconds))
+
+
+def level_at(now: datetime, due_at: datetime, yellow_at: datetime) -> str:
+    if now >= due_at:
+        return "red"
+    return "yellow" if now >= yellow_at else "none"
+
+
+def _warn_before(case: Case, task: Task | None):
+    definition = case.matter.definition
+    if task is None:
+        return (definition.get("deadline") or {}).get("warn_before") or DEFAULT_CASE_WARN
+    config = (definition.get("tasks") or {}).get(task.task) or {}
+    return config.get("warn_before") or DEFAULT_TASK_WARN
+
+
+def refresh(uow, case: Case, reason: str | None = None) -> None:
+    """Levels as of now, and the warning timers that will move them next."""
+    if case.status in ENDED:
+        timers.cancel_all(uow, case)
+        return
+    if not clock_running(case) or "stopped_at" in (case.clock or {}):
+        timers.sync(uow, case, KIND, {})
+        return
+    cal = get_calendar(case.matter.definition.get("calendar", "CN"))
+    now = uow.now()
+    wanted: dict[str, Wanted] = {}
+    targets = [(None, "case", case.due_at)] + [
+        (t, f"task:{t.id}", t.due_at) for t in case.tasks if t.state in OPEN_TASK_STATES]
+    for task, prefix, due_at in targets:
+        if due_at is None:
+            continue
+        yellow_at = warn_at(cal, due_at, _warn_before(case, task))
+        level = level_at(now, due_at, yellow_at)
+        holder = task if task is not None else case
+        if level != holder.warning:
+            change(uow, case, task, level, due_at, reason)
+        if level == "none":
+            wanted[f"{prefix}:yellow"] = Wanted(yellow_at, task.id if task else None,
+                                                {"level": "yellow"})
+        if level != "red":
+            wanted[f"{prefix}:red"] = Wanted(due_at, task.id if task else None, {"level": "red"})
+    timers.sync(uow, case, KIND, wanted)
+
+
+def change(uow, case: Case, task: Task | None, level: str, due_at: datetime,
+           reason: str | None = None) -> None:
+    """One level change: the row, an event, a notification once committed."""
+    holder = task if task is not None else case
+    old, holder.warning = holder.warning, level
+    new = {"warning": level, "due_at": due_at.isoformat(), "target": "task" if task else "case"}
+    if reason:
+        new["reason"] = reason
+    if task is None:
+        history.record(uow, case, "warning", SYSTEM, old={"warning": old}, new=new,
+                       public=True, text=_CASE_TEXT[level])
+    else:
+        history.record(uow, case, "task_warning", SYSTEM, task=task, old={"warning": old},
+                       new={**new, "task": task.task})
+    notifier = getattr(uow, "notifier", None)
+    if notifier is not None:
+        message = notification(uow, case, task, old, level, due_at)
+        uow.after_commit(lambda: notifier.notify(message))
+
+
+def notification(uow, case: Case, task: Task | None, old: str, level: str,
+                 due_at: datetime) -> dict:
+    """Who hears of it: the task's department (handlers; supervisors too on red); for
+    the case, the lead department and every department with open work."""
+    from .workflow.specs import compiled
+    if task is not None:
+        departments = [task.department]
+    else:
+        departments = sorted({compiled(case.matter).package.lead_department} |
+                             {t.department for t in case.tasks if t.state in OPEN_TASK_STATES})
+    roles = ["handler", "supervisor"] if level == "red" else ["handler"]
+    users = uow.session.scalars(select(User).where(User.active.is_(True)))
+    recipients = sorted(u.username for u in users
+                        if set(u.departments) & set(departments) and set(u.roles) & set(roles))
+    return {"event": "warning", "level": level, "previous": old,
+            "target": "task" if task else "case", "case_no": case.case_no,
+            "matter": case.matter.key,
+            "task": ({"id": task.id, "task": task.task, "name": task.name,
+                      "department": task.department} if task is not None else None),
+            "due_at": due_at.isoformat(), "at": uow.now().isoformat(),
+            "departments": departments, "roles": roles, "recipients": recipients}
+
+
+@timers.handler(KIND)
+def _fire(uow, case: Case, timer) -> None:
+    refresh(uow, case)
