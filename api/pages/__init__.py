@@ -11,8 +11,11 @@ from urllib.parse import urlencode
 from flask import Flask, request
 from flask_babel import Babel
 
+from engine import matters
+
+from ..context import unit
 from . import portal, studio, workbench
-from .text import js_strings, status_label
+from .text import js_strings, status_label, title_of
 
 LANGUAGES = ("zh", "en")
 
@@ -20,6 +23,12 @@ LANGUAGES = ("zh", "en")
 def select_locale() -> str:
     lang = request.args.get("lang") or request.cookies.get("lang")
     return lang if lang in LANGUAGES else "zh"
+
+
+def _department_names() -> dict[str, str]:
+    """Department key -> name in the page's language (department names are public)."""
+    with unit() as uow:
+        return {key: title_of(name, key) for key, name in matters.department_names(uow).items()}
 
 
 def init_pages(app: Flask) -> None:
@@ -37,7 +46,8 @@ def init_pages(app: Flask) -> None:
 
     @app.context_processor
     def _page_globals():
-        return {"lang": select_locale(), "status_label": status_label, "js_strings": js_strings}
+        return {"lang": select_locale(), "status_label": status_label, "js_strings": js_strings,
+                "department_names": _department_names}
 
     @app.after_request
     def _remember_language(response):

@@ -10,6 +10,14 @@ STATUS = {
 }
 TASK_STATE = {"ready": L("待办"), "claimed": L("办理中"), "completed": L("已办"),
               "cancelled": L("已取消")}
+EVENTS = {
+    "submitted": L("提交申请"), "accepted": L("受理"), "task_ready": L("环节待办"),
+    "task_claimed": L("认领"), "task_unclaimed": L("退回待办"), "task_completed": L("环节办结"),
+    "supplement_requested": L("要求补正"), "supplemented": L("申请人补正"),
+    "clock_resumed": L("恢复计时"), "suspended": L("特别程序"), "resumed": L("恢复办理"),
+    "extended": L("延期"), "completed": L("办结"), "refused": L("不予受理/不予许可"),
+    "withdrawn": L("撤回"), "rated": L("评价"), "warning": L("预警"),
+}
 WARNING = {"none": L("正常"), "yellow": L("黄牌预警"), "red": L("红牌超期")}
 
 
@@ -49,4 +57,8 @@ def js_strings() -> dict:
         "department": _("部门"), "state": _("状态"), "assignee": _("经办人"),
         "task": _("环节"), "at": _("时间"), "actor": _("操作人"), "event": _("事件"),
         "data": _("内容"),
+        "msg_required": _("必填"), "msg_format": _("格式不正确"), "msg_type": _("类型不正确"),
+        "msg_range": _("超出允许范围"), "msg_short": _("内容太短"), "msg_long": _("内容太长"),
+        "msg_choice": _("请从选项中选择"), "task_label": _("环节"), "case_label": _("办件"),
+        "events": {k: str(v) for k, v in EVENTS.items()},
     }

@@ -78,7 +78,7 @@ def test_whole_case_through_the_pages(client, new_page, shots):
     applicant.click("#submit")
     error = applicant.locator('[data-error-for="operator/phone"]')
     error.wait_for(state="visible")
-    assert "does not match" in error.inner_text()
+    assert "格式不正确" in error.inner_text()  # the server's "does not match", said plainly
     assert "invalid" in applicant.locator('.field[data-path="operator/phone"]').get_attribute("class")
     shots(applicant, "03-portal-form-rejected-field")
 

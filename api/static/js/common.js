@@ -37,8 +37,20 @@ const OT = (() => {
     const d = new Date(iso);
     const p = (n) => String(n).padStart(2, "0");
     // shown in the matters' time zone (Asia/Shanghai, UTC+8), whatever the device says
-    const s = new Date(d.getTime() + 8 * 3600 * 1000);
+    let s = new Date(d.getTime() + 8 * 3600 * 1000);
+    // a deadline at local midnight is the end (24:00) of the day before, as the law counts it
+    if (endOfDay(s)) { s = new Date(s.getTime() - 60 * 1000); return `${s.getUTCFullYear()}-${p(s.getUTCMonth() + 1)}-${p(s.getUTCDate())} 24:00`; }
     return `${s.getUTCFullYear()}-${p(s.getUTCMonth() + 1)}-${p(s.getUTCDate())} ${p(s.getUTCHours())}:${p(s.getUTCMinutes())}`;
+  }
+  function endOfDay(s) { return s.getUTCHours() === 0 && s.getUTCMinutes() === 0 && s.getUTCSeconds() === 0; }
+  function dept(key) { return (window.DEPARTMENTS || {})[key] || key; }
+  /* jsonschema's English messages, said plainly in the page's language */
+  function friendly(message) {
+    const rules = [[/is required/, T.msg_required], [/does not match/, T.msg_format], [/is not of type/, T.msg_type],
+      [/less than|greater than|minimum|maximum/, T.msg_range], [/is too short|should be non-empty/, T.msg_short],
+      [/is too long|expected at most/, T.msg_long], [/is not valid under any of the given schemas|is not one of/, T.msg_choice]];
+    for (const [re, said] of rules) if (re.test(message) && said) return said;
+    return message;
   }
   function text(t, fallback) {
     if (!t) return fallback || "";
@@ -90,7 +102,7 @@ const OT = (() => {
       return fs;
     }
     const id = fieldId(prefix, path);
-    const wrap = el("div", { class: "field", "data-path": path });
+    const wrap = el("div", { class: path.includes("/") ? "field" : "field form-top", "data-path": path });
     const label = el("label", { for: id, text: title });
     if (required) label.append(el("span", { class: "req", title: T.required, text: "*" }));
     const list = choices(schema);
@@ -158,7 +170,9 @@ const OT = (() => {
         let target = container.querySelector(`[data-error-for="${CSS.escape(path)}"]`);
         while (!target && path.includes("/")) { path = path.slice(0, path.lastIndexOf("/")); target = container.querySelector(`[data-error-for="${CSS.escape(path)}"]`); }
         target = target || root;
-        target.textContent = [target.textContent, [].concat(messages).join("; ")].filter(Boolean).join("; ");
+        const said = [].concat(messages).map(friendly).join("; ");
+        target.textContent = [target.textContent, said].filter(Boolean).join("; ");
+        target.title = [].concat(messages).join("; ");
         const field = target.closest(".field");
         if (field) { field.classList.add("invalid"); first = first || field; }
         shown++;
@@ -204,5 +218,5 @@ const OT = (() => {
     return res;
   }
 
-  return { T, token, setLogin, logout, requireLogin, api, fmt, text, el, badge, say, problemText, schemaForm, formFacts, download };
+  return { T, dept, friendly, token, setLogin, logout, requireLogin, api, fmt, text, el, badge, say, problemText, schemaForm, formFacts, download };
 })();

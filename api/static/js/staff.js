@@ -26,7 +26,7 @@
     const filters = $("filters");
     (async () => {
       const me = await api("GET", "/api/me");
-      if (me.ok) for (const d of me.data.departments) $("f-department").append(el("option", { value: d, text: d }));
+      if (me.ok) for (const d of me.data.departments) $("f-department").append(el("option", { value: d, text: OT.dept(d) }));
     })();
     async function load() {
       const q = new URLSearchParams();
@@ -53,7 +53,7 @@
           el("td", { "data-label": T.case }, el("a", { href: `/staff/cases/${t.case_no}`, text: t.case_no })),
           el("td", { "data-label": "", text: text(t.matter.title, t.matter.key) }),
           el("td", { "data-label": T.task, text: t.name }),
-          el("td", { "data-label": T.department, text: t.department }),
+          el("td", { "data-label": T.department, text: OT.dept(t.department) }),
           el("td", { "data-label": T.state }, badge(t.state, T.task_state[t.state] || t.state),
             t.case_status && t.case_status !== "in_progress" && t.case_status !== "submitted" ? badge(t.case_status, T.status[t.case_status]) : null),
           el("td", { "data-label": T.due, text: fmt(t.due_at) }),
@@ -80,7 +80,7 @@
       summary.append(el("dl", { class: "facts" },
         el("dt", { text: T.case }), el("dd", {}, el("a", { href: `/staff/cases/${case_no}`, text: case_no }), " ", text(c.matter.title)),
         el("dt", { text: T.state }), el("dd", { id: "task-state", "data-state": current.state, "data-case-status": c.status },
-          badge(current.state, T.task_state[current.state]), " ", badge(c.status, T.status[c.status]), " ", badge(current.warning, T.warning[current.warning])),
+          T.task_label + " ", badge(current.state, T.task_state[current.state]), " · " + T.case_label + " ", badge(c.status, T.status[c.status]), " ", badge(current.warning, T.warning[current.warning])),
         el("dt", { text: T.assignee }), el("dd", { text: current.assignee || "—" }),
         el("dt", { text: T.due }), el("dd", { text: fmt(current.due_at) })));
       const visible = $("visible-form");
@@ -151,12 +151,12 @@
         el("dt", { text: T.due }), el("dd", { text: fmt(c.due_at) })));
       const tasks = $("case-tasks").querySelector("tbody");
       for (const t of c.tasks) tasks.append(el("tr", { class: "sla-" + t.warning, "data-task": t.task },
-        el("td", { "data-label": T.department, text: t.department }), el("td", { "data-label": T.task, text: t.name }),
+        el("td", { "data-label": T.department, text: OT.dept(t.department) }), el("td", { "data-label": T.task, text: t.name }),
         el("td", { "data-label": T.state }, badge(t.state, T.task_state[t.state])), el("td", { "data-label": T.assignee, text: t.assignee || "—" }),
         el("td", { "data-label": T.due, text: fmt(t.due_at) }), el("td", { "data-label": "SLA" }, badge(t.warning, T.warning[t.warning]))));
       const history = $("history").querySelector("tbody");
       for (const h of c.history.slice().reverse()) history.append(el("tr", {},
-        el("td", { "data-label": T.at, text: fmt(h.at) }), el("td", { "data-label": T.event, text: h.kind }),
+        el("td", { "data-label": T.at, text: fmt(h.at) }), el("td", { "data-label": T.event, text: (T.events || {})[h.kind] || h.kind }),
         el("td", { "data-label": T.actor, text: h.actor }), el("td", { "data-label": T.data, text: h.text || "" })));
       const diagram = await api("GET", `/api/cases/${case_no}/diagram`);
       if (diagram.ok && window.BpmnJS) {
