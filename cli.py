@@ -1,7 +1,8 @@
 """Operator commands behind ./onething (run through its virtualenv).
 
-serve    API + RQ worker (+ embedded Redis when REDIS_URL is unset), examples loaded
+serve    API + RQ worker + timer scheduler (+ embedded Redis when REDIS_URL is unset)
 worker   one RQ worker process (production: run M of these on any host)
+scheduler the timer scheduler (hands due timers to the workers; several may run)
 test     the whole test suite (extra arguments go to pytest)
 bench    the benchmarks (bench/run.py)
 deploy   deploy a matter package (directory or .zip) as its next version
@@ -45,6 +46,8 @@ def cmd_serve(args) -> int:
     runtime.prepare(load_examples=True)
     runtime.close()
     children.append(subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "worker"], env=env))
+    children.append(subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "scheduler"],
+                                     env=env))
     host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
     workers = os.environ.get("WEB_CONCURRENCY", "2")
     web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
@@ -88,6 +91,16 @@ def _supervise(children: list[subprocess.Popen]) -> int:
 def cmd_worker(args) -> int:
     from workers.worker import run_worker
     return run_worker(burst=args.burst)
+
+
+def cmd_scheduler(args) -> int:
+    if args.once:
+        from engine import timers
+        runtime = _runtime()
+        print(f"fired {timers.fire_due(runtime)} due timer(s)")
+        return 0
+    from workers.scheduler import run_scheduler
+    return run_scheduler()
 
 
 def cmd_test(args) -> int:
@@ -152,6 +165,10 @@ def main(argv: list[str]) -> int:
     worker = sub.add_parser("worker")
     worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     worker.set_defaults(func=cmd_worker)
+    scheduler = sub.add_parser("scheduler", help="the timer scheduler process")
+    scheduler.add_argument("--once", action="store_true",
+                           help="fire what is due now in this process, without Redis, and exit")
+    scheduler.set_defaults(func=cmd_scheduler)
     test = sub.add_parser("test")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test.set_defaults(func=cmd_test)

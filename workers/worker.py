@@ -1,17 +1,35 @@
-"""An RQ worker process bound to the engine's Redis."""
+"""An RQ worker process bound to the engine's Redis.
+
+A `SimpleWorker` runs jobs in this process, so the engine (database pool,
+parsed specs, calendars) is built once, not once per job. If Redis goes away
+the worker waits for it and starts again; what was in flight is not lost
+because timers are in the database (see workers/scheduler.py).
+"""
 from __future__ import annotations
 
-from rq import Queue, Worker
+import logging
+import time
+
+from redis.exceptions import RedisError
+from rq import Queue, SimpleWorker
 
 from engine.config import load_settings
 from engine.redis_conn import connect
 
-QUEUES = ("onething",)
+log = logging.getLogger(__name__)
 
 
 def run_worker(burst: bool = False) -> int:
-    connection = connect(load_settings())
-    worker = Worker([Queue(name, connection=connection) for name in QUEUES],
-                    connection=connection)
-    worker.work(burst=burst, with_scheduler=False)
-    return 0
+    from .jobs import warm_up
+    settings = load_settings()
+    warm_up()
+    while True:
+        try:
+            connection = connect(settings)
+            worker = SimpleWorker([Queue(settings.queue, connection=connection)],
+                                  connection=connection)
+            worker.work(burst=burst, with_scheduler=True)
+            return 0
+        except RedisError as exc:
+            log.warning("Redis unavailable (%s); the worker starts again in 1 s", exc)
+            time.sleep(1)

@@ -1,0 +1,79 @@
+"""The timer scheduler: polls the database for due timers and hands them to workers.
+
+Its own process (`./onething scheduler`; `serve` starts one). Each tick reads
+only the partial index of pending timers that are due, marks them handed out
+and enqueues `workers.jobs.fire_timers` jobs in batches. The database stays
+the source of truth: a timer handed out but not fired within
+`timer_requeue_seconds` (worker killed, Redis flushed or restarted) is handed
+out again, and firing is guarded, so several schedulers and workers at once
+are safe.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import time
+
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+BATCH = 50          # timers per job: small enough to spread over the workers
+CLAIM_LIMIT = 5000  # timers per tick at most
+INTERVAL = 0.2      # seconds between polls when nothing was due
+
+
+class Scheduler:
+    def __init__(self, runtime, interval: float = INTERVAL, batch: int = BATCH):
+        self.runtime = runtime
+        self.interval = interval
+        self.batch = batch
+        self.stopping = False
+
+    def tick(self) -> int:
+        """One poll: returns how many timers were handed out."""
+        from engine import timers
+        with self.runtime.uow() as uow:
+            ids = timers.claim_due(uow, uow.now(), CLAIM_LIMIT,
+                                   self.runtime.settings.timer_requeue_seconds)
+            uow.commit()
+        if ids:
+            queue = self.runtime.queue()
+            with queue.connection.pipeline() as pipe:
+                for start in range(0, len(ids), self.batch):
+                    queue.enqueue("workers.jobs.fire_timers", ids[start:start + self.batch],
+                                  job_timeout=300, result_ttl=60, failure_ttl=24 * 3600,
+                                  pipeline=pipe)
+                pipe.execute()
+        return len(ids)
+
+    def run(self) -> None:
+        log.info("timer scheduler polling every %.1fs on queue %s", self.interval,
+                 self.runtime.settings.queue)
+        while not self.stopping:
+            try:
+                handed = self.tick()
+            except RedisError as exc:  # the timers stay handed out; requeued once Redis is back
+                log.warning("Redis unavailable (%s); retrying", exc)
+                handed = 0
+                time.sleep(1)
+            except Exception:  # noqa: BLE001 - e.g. the database restarting: keep polling
+                log.exception("scheduler tick failed")
+                handed = 0
+                time.sleep(1)
+            if handed < CLAIM_LIMIT:
+                time.sleep(self.interval)
+
+    def stop(self, *_) -> None:
+        self.stopping = True
+
+
+def run_scheduler() -> int:
+    from engine.config import load_settings
+    from engine.runtime import Runtime
+    runtime = Runtime(load_settings())
+    scheduler = Scheduler(runtime)
+    signal.signal(signal.SIGTERM, scheduler.stop)
+    signal.signal(signal.SIGINT, scheduler.stop)
+    scheduler.run()
+    runtime.close()
+    return 0
