@@ -125,7 +125,7 @@
       const box = $(id);
       box.innerHTML = "";
       if (!rows.length) { box.append(el("p", { class: "muted", text: T.none_yet })); return; }
-      const ns = "http://www.w3.org/2000/svg", rowH = 26, labelW = 120, width = 420, barW = width - labelW - 60;
+      const ns = "http://www.w3.org/2000/svg", rowH = 30, labelW = 130, width = 400, barW = width - labelW - 60;
       const height = rows.reduce((h, r) => h + rowH * r.values.length + 6, 6);
       const svg = document.createElementNS(ns, "svg");
       svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
@@ -139,19 +139,25 @@
         return n;
       };
       for (const r of rows) {
-        node("text", { x: 0, y: y + 16 }, r.label.length > 9 ? r.label.slice(0, 9) + "…" : r.label).append(
+        node("text", { x: 0, y: y + 20 }, r.label.length > 8 ? r.label.slice(0, 8) + "…" : r.label).append(
           Object.assign(document.createElementNS(ns, "title"), { textContent: r.label }));
         for (const v of r.values) {
           const w = max ? Math.max(0, (v.v || 0) / max) * barW : 0;
-          node("rect", { x: labelW, y: y + 4, width: Math.max(w, 1), height: rowH - 8, fill: v.color, rx: 3 });
-          node("text", { x: labelW + Math.max(w, 1) + 4, y: y + 17 }, format(v.v));
+          node("rect", { x: labelW, y: y + 5, width: Math.max(w, 1), height: rowH - 10, fill: v.color, rx: 3 });
+          node("text", { x: labelW + Math.max(w, 1) + 5, y: y + 20 }, format(v.v));
           y += rowH;
         }
         y += 6;
       }
       box.append(svg);
     }
+    const titles = {};
+    const matterTitle = (key) => titles[key] || key;
     async function load() {
+      if (!Object.keys(titles).length) {
+        const list = await api("GET", "/api/matters");
+        for (const m of list.data || []) titles[m.key] = text(m.title, m.key);
+      }
       const q = query();
       const res = await api("GET", "/api/metrics?" + q);
       if (!res.ok) { say("metrics-message", problemText(res.data), true); return; }
@@ -163,11 +169,11 @@
         [T.rating_mean, total.ratings.mean === null ? "—" : total.ratings.mean]])
         kpis.append(el("div", { class: "kpi" }, el("span", { class: "muted small", text: label }), el("b", { text: String(value) })));
       const matters = Object.entries(m.matters), depts = Object.entries(m.departments);
-      bars("chart-matter-ontime", matters.map(([k, f]) => ({ label: k, values: [{ v: f.on_time_rate, color: "#15803d" }] })), 1, pct);
-      bars("chart-dept-ontime", depts.map(([k, f]) => ({ label: k, values: [{ v: f.on_time_rate, color: "#1d4ed8" }] })), 1, pct);
+      bars("chart-matter-ontime", matters.map(([k, f]) => ({ label: matterTitle(k), values: [{ v: f.on_time_rate, color: "#15803d" }] })), 1, pct);
+      bars("chart-dept-ontime", depts.map(([k, f]) => ({ label: OT.dept(k), values: [{ v: f.on_time_rate, color: "#1d4ed8" }] })), 1, pct);
       const maxCards = Math.max(1, ...depts.map(([, f]) => Math.max(f.yellow, f.red)));
-      bars("chart-dept-cards", depts.map(([k, f]) => ({ label: k, values: [{ v: f.yellow, color: "#eab308" }, { v: f.red, color: "#dc2626" }] })), maxCards, (v) => String(v));
-      bars("chart-matter-rating", matters.map(([k, f]) => ({ label: k, values: [{ v: f.ratings.mean, color: "#b91c1c" }] })), 5, (v) => (v === null || v === undefined ? "—" : String(v)));
+      bars("chart-dept-cards", depts.map(([k, f]) => ({ label: OT.dept(k), values: [{ v: f.yellow, color: "#eab308" }, { v: f.red, color: "#dc2626" }] })), maxCards, (v) => String(v));
+      bars("chart-matter-rating", matters.map(([k, f]) => ({ label: matterTitle(k), values: [{ v: f.ratings.mean, color: "#b91c1c" }] })), 5, (v) => (v === null || v === undefined ? "—" : String(v)));
     }
     range.addEventListener("submit", (e) => { e.preventDefault(); load(); });
     $("csv").addEventListener("click", () => OT.download("/studio/data/metrics.csv?" + query(), "metrics.csv"));
