@@ -122,9 +122,8 @@ def notification(uow, case: Case, task: Task | None, old: str, level: str,
         departments = sorted({compiled(case.matter).package.lead_department} |
                              {t.department for t in case.tasks if t.state in OPEN_TASK_STATES})
     roles = ["handler", "supervisor"] if level == "red" else ["handler"]
-    users = uow.session.scalars(select(User).where(User.active.is_(True)))
-    recipients = sorted(u.username for u in users
-                        if set(u.departments) & set(departments) and set(u.roles) & set(roles))
+    recipients = sorted(name for name, user_departments, user_roles in _staff(uow)
+                        if set(user_departments) & set(departments) and set(user_roles) & set(roles))
     return {"event": "warning", "level": level, "previous": old,
             "target": "task" if task else "case", "case_no": case.case_no,
             "matter": case.matter.key,
@@ -132,6 +131,16 @@ def notification(uow, case: Case, task: Task | None, old: str, level: str,
                       "department": task.department} if task is not None else None),
             "due_at": due_at.isoformat(), "at": uow.now().isoformat(),
             "departments": departments, "roles": roles, "recipients": recipients}
+
+
+def _staff(uow) -> list[tuple]:
+    """Active staff (name, departments, roles), read once per unit of work."""
+    staff = getattr(uow, "_onething_staff", None)
+    if staff is None:
+        staff = [tuple(row) for row in uow.session.execute(
+            select(User.username, User.departments, User.roles).where(User.active.is_(True)))]
+        uow._onething_staff = staff
+    return staff
 
 
 @timers.handler(KIND)
