@@ -56,7 +56,7 @@ def js_strings() -> dict:
         "logged_out": _("请先登录"), "due": _("到期"), "case": _("办件"),
         "department": _("部门"), "state": _("状态"), "assignee": _("经办人"),
         "task": _("环节"), "at": _("时间"), "actor": _("操作人"), "event": _("事件"),
-        "data": _("内容"),
+        "data": _("内容"), "matter": _("事项"), "sla": _("预警"),
         "msg_required": _("必填"), "msg_format": _("格式不正确"), "msg_type": _("类型不正确"),
         "msg_range": _("超出允许范围"), "msg_short": _("内容太短"), "msg_long": _("内容太长"),
         "msg_choice": _("请从选项中选择"), "task_label": _("环节"), "case_label": _("办件"),

@@ -188,3 +188,47 @@ def test_whole_case_through_the_pages(client, new_page, shots):
 
     for page in (applicant, clerk, fire, urban):
         assert not page.js_errors, page.js_errors
+
+
+def test_track_special_procedure_and_withdraw(client, new_page, shots):
+    from ..helpers import submit
+    intake = submit(client, KEY).get_json()
+    case_no, code = intake["case_no"], intake["query_code"]
+    make_staff(client, "clerk", ["amr"], ["clerk", "handler"])
+
+    applicant = new_page()
+    applicant.goto("/track")
+    applicant.fill("#t-case", case_no)
+    applicant.fill("#t-code", "WRONGCODE0")
+    applicant.click("#track-form button[type=submit]")
+    assert "未找到该办件" in applicant.inner_text("main")
+    applicant.fill("#t-case", case_no)
+    applicant.fill("#t-code", code)
+    applicant.click("#track-form button[type=submit]")
+    assert applicant.get_attribute("#status", "data-status") == "submitted"
+
+    clerk = new_page()
+    login(clerk, "clerk")
+    clerk.select_option("#f-warning", "red")
+    clerk.wait_for_selector("#worklist tbody td.muted")   # no red cards: nothing listed
+    clerk.select_option("#f-warning", "")
+    open_task(clerk, case_no, "accept")
+    complete_task(clerk, task_output(KEY, "accept"))
+    open_task(clerk, case_no, "license_review")
+    clerk.click("#suspend-box summary")
+    clerk.select_option("#suspend-kind", "expert_review")
+    clerk.fill("#suspend-reason", "需组织专家评审")
+    clerk.click("#suspend")
+    clerk.wait_for_selector('#task-state[data-case-status="suspended"]')
+    shots(clerk, "18-staff-task-special-procedure")
+    clerk.click("#resume")
+    clerk.wait_for_selector('#task-state[data-case-status="in_progress"]')
+
+    applicant.goto(f"/cases/{case_no}?code={code}")
+    kinds = applicant.locator("#timeline li").evaluate_all("ns => ns.map(n => n.dataset.kind)")
+    assert "resumed" in kinds
+    applicant.click("#withdraw")   # the confirm() is accepted
+    applicant.wait_for_selector('#status[data-status="withdrawn"]')
+    assert applicant.locator("#rate-form").count() == 1   # an ended case can be rated
+    shots(applicant, "19-portal-progress-withdrawn")
+    assert not applicant.js_errors and not clerk.js_errors

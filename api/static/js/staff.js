@@ -49,9 +49,9 @@
         if (t.state !== "completed") actions.append(el("a", { class: "button", href: handle, text: T.handle }));
         else actions.append(el("a", { class: "button secondary", href: `/staff/cases/${t.case_no}`, text: T.view }));
         body.append(el("tr", { class: "sla-" + t.warning, "data-task-id": t.id, "data-case": t.case_no, "data-task": t.task },
-          el("td", { "data-label": T.warning.none && "SLA" }, badge(t.warning, T.warning[t.warning] || t.warning)),
+          el("td", { "data-label": T.sla }, badge(t.warning, T.warning[t.warning] || t.warning)),
           el("td", { "data-label": T.case }, el("a", { href: `/staff/cases/${t.case_no}`, text: t.case_no })),
-          el("td", { "data-label": "", text: text(t.matter.title, t.matter.key) }),
+          el("td", { "data-label": T.matter, text: text(t.matter.title, t.matter.key) }),
           el("td", { "data-label": T.task, text: t.name }),
           el("td", { "data-label": T.department, text: OT.dept(t.department) }),
           el("td", { "data-label": T.state }, badge(t.state, T.task_state[t.state] || t.state),
@@ -147,13 +147,13 @@
       const c = res.data;
       $("case-summary").append(el("dl", { class: "facts" },
         el("dt", { text: T.state }), el("dd", { id: "case-status", "data-status": c.status }, badge(c.status, T.status[c.status]), " ", badge(c.warning, T.warning[c.warning])),
-        el("dt", { text: "" }), el("dd", { text: text(c.matter.title) + " v" + c.matter.version }),
+        el("dt", { text: T.matter }), el("dd", { text: text(c.matter.title) + " v" + c.matter.version }),
         el("dt", { text: T.due }), el("dd", { text: fmt(c.due_at) })));
       const tasks = $("case-tasks").querySelector("tbody");
       for (const t of c.tasks) tasks.append(el("tr", { class: "sla-" + t.warning, "data-task": t.task },
         el("td", { "data-label": T.department, text: OT.dept(t.department) }), el("td", { "data-label": T.task, text: t.name }),
         el("td", { "data-label": T.state }, badge(t.state, T.task_state[t.state])), el("td", { "data-label": T.assignee, text: t.assignee || "—" }),
-        el("td", { "data-label": T.due, text: fmt(t.due_at) }), el("td", { "data-label": "SLA" }, badge(t.warning, T.warning[t.warning]))));
+        el("td", { "data-label": T.due, text: fmt(t.due_at) }), el("td", { "data-label": T.sla }, badge(t.warning, T.warning[t.warning]))));
       const history = $("history").querySelector("tbody");
       for (const h of c.history.slice().reverse()) history.append(el("tr", {},
         el("td", { "data-label": T.at, text: fmt(h.at) }), el("td", { "data-label": T.event, text: (T.events || {})[h.kind] || h.kind }),

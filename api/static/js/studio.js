@@ -28,7 +28,7 @@
       for (const m of res.data || []) {
         const versions = await api("GET", `/api/matters/${m.key}/versions`);
         body.append(el("tr", { "data-matter": m.key },
-          el("td", { "data-label": "" }, el("b", { text: text(m.title, m.key) }), el("div", { class: "muted small", text: m.key })),
+          el("td", { "data-label": T.matter }, el("b", { text: text(m.title, m.key) }), el("div", { class: "muted small", text: m.key })),
           el("td", { "data-label": T.version, text: "v" + m.version }),
           el("td", { "data-label": T.version, class: "small" }, (versions.data || []).map((v) => el("div", { text: `v${v.version} · ${OT.fmt(v.deployed_at)} · ${v.deployed_by || ""}` }))),
           el("td", {}, el("a", { class: "button", href: `/studio/matters/${m.key}/diagram`, text: T.open_modeler }))));
