@@ -20,8 +20,22 @@ if not CHROMIUM.exists():
                 allow_module_level=True)
 
 
+ROOT = Path(__file__).resolve().parent.parent.parent
+VENDOR = ROOT / "api" / "static" / "vendor" / "bpmn-js" / "bpmn-modeler.production.min.js"
+
+
 @pytest.fixture(scope="session")
-def browser():
+def vendor():
+    """bpmn-js, which ./onething builds at install; built here when pytest runs alone."""
+    if not VENDOR.exists():
+        import subprocess
+        subprocess.run(["npm", "ci", "--silent", "--no-audit", "--no-fund"], cwd=ROOT, check=True)
+        subprocess.run(["node", "build-vendor.mjs"], cwd=ROOT, check=True)
+    return VENDOR.parent
+
+
+@pytest.fixture(scope="session")
+def browser(vendor):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
