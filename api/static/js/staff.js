@@ -92,10 +92,14 @@
         for (const m of info.materials) box.append(el("div", { class: "check field" },
           el("input", { type: "checkbox", id: "m-" + m.id, value: m.id, name: "missing" }), el("label", { for: "m-" + m.id, text: text(m.title, m.id) })));
       }
+      // what the server would allow; it still decides (a 409 names the state)
       const open = current.state === "ready" || current.state === "claimed";
+      const working = open && (c.status === "submitted" || c.status === "in_progress");
       $("claim").hidden = current.state !== "ready";
-      $("complete").disabled = current.state !== "claimed";
-      for (const id of ["request-supplement", "suspend", "refuse"]) $(id).disabled = !open;
+      $("complete").disabled = !working || current.state !== "claimed";
+      $("request-supplement").disabled = !working;
+      $("suspend").disabled = !open || c.status !== "in_progress";
+      $("refuse").disabled = !open || !["submitted", "in_progress", "awaiting_supplement"].includes(c.status);
       $("resume").hidden = c.status !== "suspended";
       if (message) say("task-message", message);
     }
