@@ -24,25 +24,34 @@ naive_table = Table("bench_naive", metadata, Column("id", Integer, primary_key=T
 
 
 class Naive:
-    def __init__(self, engine, key: str):
-        import yaml
+    """Plain SpiffWorkflow, persisted the straightforward way."""
+
+    def __init__(self, engine, bpmn: dict[str, bytes], dmn: dict[str, bytes], process_id: str,
+                 form: dict, outputs: dict):
         from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
         from SpiffWorkflow.spiff.parser import SpiffBpmnParser
         from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-        matter = yaml.safe_load((ROOT / "processes" / key / "matter.yaml").read_text("utf-8"))
         parser = SpiffBpmnParser()
-        for name in matter.get("decisions") or []:
-            parser.add_dmn_file(str(ROOT / "bpmn" / name))
-        parser.add_bpmn_file(str(ROOT / "bpmn" / matter["process"]["file"]))
-        process_id = matter["process"]["id"]
+        for name, data in dmn.items():
+            parser.add_dmn_str(data, filename=name)
+        for name, data in bpmn.items():
+            parser.add_bpmn_str(data, filename=name)
         self.spec = parser.get_spec(process_id)
         self.subprocess_specs = parser.get_subprocess_specs(process_id)
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
         self.engine = engine
         metadata.create_all(engine)
-        self.form = seed.example_form(key)
-        self.outputs = seed.example_outputs(key)
+        self.form, self.outputs = form, outputs
         self.last_state_bytes = 0
+
+    @classmethod
+    def shipped(cls, engine, key: str) -> "Naive":
+        import yaml
+        matter = yaml.safe_load((ROOT / "processes" / key / "matter.yaml").read_text("utf-8"))
+        dmn = {n: (ROOT / "bpmn" / n).read_bytes() for n in matter.get("decisions") or []}
+        bpmn = {matter["process"]["file"]: (ROOT / "bpmn" / matter["process"]["file"]).read_bytes()}
+        return cls(engine, bpmn, dmn, matter["process"]["id"], seed.example_form(key),
+                   seed.example_outputs(key))
 
     def run_case(self) -> int:
         """One case from intake to completion; returns the number of user tasks."""
@@ -76,22 +85,22 @@ class Naive:
             steps += 1
 
 
-def onething_case(runtime, key: str, outputs: dict) -> int:
-    case_id = seed.submit(runtime, key)
+def onething_case(runtime, key: str, form: dict | None, outputs: dict) -> int:
+    case_id = seed.submit(runtime, key, form)
     return seed.drive(runtime, key, outputs, case_id)
 
 
-def measure(runtime, key: str, cases: int, repeats: int) -> dict:
-    """Median seconds per case (wall and CPU of this process) for both engines."""
-    naive = Naive(runtime.engine, key)
-    outputs = seed.example_outputs(key)
+def _compare(runtime, naive: Naive, key: str, form: dict | None, outputs: dict, cases: int,
+             repeats: int) -> dict:
+    """Median seconds per case (wall and CPU of this process) for both engines,
+    alternating so that both see the same machine."""
     naive.run_case()          # warm both
-    onething_case(runtime, key, outputs)
+    onething_case(runtime, key, form, outputs)
     runs = {"naive": [], "onething": [], "naive_cpu": [], "onething_cpu": []}
     steps = {}
     for _ in range(repeats):
         for name, one in (("naive", naive.run_case),
-                          ("onething", lambda: onething_case(runtime, key, outputs))):
+                          ("onething", lambda: onething_case(runtime, key, form, outputs))):
             wall0, cpu0 = time.perf_counter(), time.process_time()
             for _ in range(cases):
                 steps[name] = one()
@@ -104,7 +113,46 @@ def measure(runtime, key: str, cases: int, repeats: int) -> dict:
             "naive_cpu_s_per_case": med["naive_cpu"],
             "onething_cpu_s_per_case": med["onething_cpu"],
             "ratio": med["onething"] / med["naive"],
+            "cpu_ratio": med["onething_cpu"] / med["naive_cpu"],
             "naive_state_bytes": naive.last_state_bytes}
+
+
+def measure(runtime, key: str, cases: int, repeats: int) -> dict:
+    """A shipped matter with its example form."""
+    naive = Naive.shipped(runtime.engine, key)
+    return _compare(runtime, naive, key, None, seed.example_outputs(key), cases, repeats)
+
+
+WIDE_OUTPUTS = {"accept": {"opinion": "ok"}, "review_a": {"ok": True}, "review_b": {"ok": True}}
+
+
+def wide_form(fields: int) -> dict:
+    return {f"f{i}": f"value of field {i}" for i in range(fields)}
+
+
+def deploy_wide(runtime, fields: int) -> str:
+    from engine import matters
+    from engine.errors import NotFound
+    key = f"bench-wide-{fields}"
+    with runtime.uow() as uow:
+        try:
+            return matters.latest(uow, key).key
+        except NotFound:
+            matter = matters.deploy(uow, None, _zip(wide_package(fields)))
+            uow.commit()
+            return matter.key
+
+
+def measure_wide(runtime, fields: int, cases: int, repeats: int) -> dict:
+    """The same comparison where the form is large: a 1,000-field form on a
+    three-task process (acceptance, two parallel reviews)."""
+    key = deploy_wide(runtime, fields)
+    files = wide_package(fields)
+    naive = Naive(runtime.engine, {"wide.bpmn": files["wide.bpmn"]}, {}, "wide_form",
+                  wide_form(fields), WIDE_OUTPUTS)
+    result = _compare(runtime, naive, key, wide_form(fields), WIDE_OUTPUTS, cases, repeats)
+    result["form_fields"] = fields
+    return result
 
 
 # -- stored bytes per case, 10 vs 1,000 form fields ---------------------------------
@@ -190,20 +238,14 @@ def _sizes(engine, case_ids: list[int]) -> dict:
 def stored_bytes(runtime, fields_list=(10, 1000), cases: int = 20) -> dict:
     """Bytes stored per case (row sizes, TOAST-compressed on PostgreSQL) after the case
     has run to completion, for forms of 10 and 1,000 fields."""
-    from engine import matters
     results = {}
     for fields in fields_list:
-        with runtime.uow() as uow:
-            matter = matters.deploy(uow, None, _zip(wide_package(fields)))
-            uow.commit()
-            key = matter.key
-        form = {f"f{i}": f"value of field {i}" for i in range(fields)}
-        outputs = {"accept": {"opinion": "ok"}, "review_a": {"ok": True},
-                   "review_b": {"ok": True}}
+        key = deploy_wide(runtime, fields)
+        form = wide_form(fields)
         ids = []
         for _ in range(cases):
             case_id = seed.submit(runtime, key, form)
-            seed.drive(runtime, key, outputs, case_id)
+            seed.drive(runtime, key, WIDE_OUTPUTS, case_id)
             ids.append(case_id)
         sizes = _sizes(runtime.engine, ids)
         sizes["total"] = sizes["case"] + sizes["task"] + sizes["event"]

@@ -52,7 +52,7 @@ def table(r: dict) -> str:
     t = r.get("timers")
     if t:
         if t.get("measured"):
-            rows.append(("timer lag (100,000 pending, 10,000 due in one second)",
+            rows.append((f"timer lag ({t['pending']:,} pending, {t['burst']:,} due in one second)",
                          f"p50 {_f(t['p50_s'], '{:.2f}')} s, p99 {_f(t['p99_s'], '{:.2f}')} s, "
                          f"max {_f(t['max_s'], '{:.2f}')} s", "p99 ≤ 2 s",
                          _check(t["p99_s"] <= 2)))
@@ -76,6 +76,13 @@ def table(r: dict) -> str:
                      f"onething {e['onething_s_per_case'] * 1000:.1f} ms vs naive SpiffWorkflow "
                      f"{e['naive_s_per_case'] * 1000:.1f} ms = {e['ratio']:.2f}",
                      "≤ 0.5", _check(e["ratio"] <= 0.5)))
+    w = r.get("engine_wide")
+    if w:
+        rows.append((f"engine time per case, {w['form_fields']:,}-field form "
+                     f"({w['user_tasks_per_case']['onething']} user tasks)",
+                     f"onething {w['onething_s_per_case'] * 1000:.1f} ms vs naive SpiffWorkflow "
+                     f"{w['naive_s_per_case'] * 1000:.1f} ms = {w['ratio']:.2f}", "≤ 0.5",
+                     _check(w["ratio"] <= 0.5)))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = []
     for n, row in enumerate(rows):

@@ -73,6 +73,7 @@ def main(argv: list[str]) -> int:
     finally:
         stack.close()
     results["wall_s"] = time.monotonic() - started
+    results["machine"]["loadavg_at_end"] = os.getloadavg()
     Path(args.output).write_text(json.dumps(results, indent=2, ensure_ascii=False,
                                             default=str))
     print(report.table(results))
@@ -89,6 +90,7 @@ def run(stack: Stack, plan: Plan, only: set[str], args) -> dict:
                "workers": args.workers}
     print(f"bench: {results['database']['name']}, {args.workers} gunicorn workers, "
           f"{results['machine']['cpus']} cores, {results['mode']} run", flush=True)
+    stack.background(args.workers)  # RQ workers and the timer scheduler, as in production
     try:
         if "http" in only:
             results["http"] = http_phases(stack, runtime, plan)
@@ -98,6 +100,8 @@ def run(stack: Stack, plan: Plan, only: set[str], args) -> dict:
             print("bench: engine in-process, onething vs naive SpiffWorkflow", flush=True)
             results["engine"] = engine_bench.measure(runtime, MATTER, plan.engine_cases,
                                                      plan.engine_repeats)
+            results["engine_wide"] = engine_bench.measure_wide(runtime, 1000, plan.engine_cases,
+                                                               plan.engine_repeats)
         if "bytes" in only:
             print("bench: stored bytes per case, 10 vs 1,000 form fields", flush=True)
             results["bytes"] = engine_bench.stored_bytes(runtime, cases=plan.bytes_cases)
@@ -111,7 +115,6 @@ def http_phases(stack: Stack, runtime, plan: Plan) -> dict:
     metadata.create_all(runtime.engine)
     tokens = seed.department_tokens(runtime)
     templates = seed.make_templates(runtime)
-    stack.rq_worker()
     server = stack.gunicorn("api.wsgi:app", "onething")
     app = phases.Target(server.port, server)
     floor_server = stack.gunicorn("bench.floor_app:app", "floor", ready_path="/floor")
@@ -125,7 +128,8 @@ def http_phases(stack: Stack, runtime, plan: Plan) -> dict:
         added = seed.clone_cases(runtime.engine, templates, size)
         print(f"bench: {seed.case_count(runtime.engine):,} cases in the database "
               f"({added:,} cloned in {time.monotonic() - t0:.1f} s)", flush=True)
-        out["sizes"][label] = size_phase(runtime, plan, app, floor, tokens, size)
+        out["sizes"][label] = size_phase(runtime, plan, app, floor, tokens, size,
+                                         stack.workers)
     out["floor"] = out["sizes"]["large"].pop("floor")
     out["sizes"]["small"].pop("floor")
     stack.stop(server.process)
@@ -133,7 +137,12 @@ def http_phases(stack: Stack, runtime, plan: Plan) -> dict:
     return out
 
 
-def size_phase(runtime, plan: Plan, app, floor, tokens, size: int) -> dict:
+def size_phase(runtime, plan: Plan, app, floor, tokens, size: int, workers: int) -> dict:
+    """Floor, intake, handoff and progress, `plan.repeats` times, at this many cases.
+
+    Intake and handoff run with `plan.concurrency` clients (more than the workers:
+    saturation, so their latencies include queueing); progress runs with one
+    client per worker, so its latencies are service times at full throughput."""
     runs = {"floor": [], "intake": [], "handoff": [], "progress": [], "ratio": []}
     counts = []
     for rep in range(plan.repeats):
@@ -144,7 +153,7 @@ def size_phase(runtime, plan: Plan, app, floor, tokens, size: int) -> dict:
         h = phases.handoff_once(app, runtime.engine, tokens, case_nos[:plan.handoff_cases],
                                 plan.concurrency, plan.max_seconds * 2)
         p = phases.progress_once(app, runtime.engine, SECRET, plan.progress_n,
-                                 plan.concurrency, plan.max_seconds, seed_value=rep)
+                                 workers, plan.max_seconds, seed_value=rep)
         for name, result in (("floor", f), ("intake", i), ("handoff", h), ("progress", p)):
             runs[name].append(phases.summary(result))
         runs["ratio"].append(i["per_s"] / f["per_s"])
@@ -184,7 +193,8 @@ def machine() -> dict:
             break
     mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
     return {"cpus": os.cpu_count(), "cpu_model": model, "mem_gb": round(int(mem) / 2**20, 1),
-            "python": platform.python_version(), "kernel": platform.release()}
+            "python": platform.python_version(), "kernel": platform.release(),
+            "loadavg_at_start": os.getloadavg()}
 
 
 def commit() -> dict:

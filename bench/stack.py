@@ -126,6 +126,7 @@ class Stack:
         env = {k: v for k, v in os.environ.items()
                if k not in ("DATABASE_URL", "REDIS_URL", "ONETHING_DATA_DIR")}
         env.update(ONETHING_DATA_DIR=str(self.data_dir), ONETHING_SECRET_KEY=SECRET,
+                   ONETHING_QUEUE=f"onething-bench-{self.data_dir.name}",
                    DATABASE_URL=self.database_url, LOG_LEVEL="WARNING",
                    PYTHONPATH=str(ROOT))
         if getattr(self, "redis_url", None):
@@ -172,9 +173,14 @@ class Stack:
         time.sleep(0.5)
         return Server(process, port, log)
 
-    def rq_worker(self) -> subprocess.Popen:
-        return self.spawn([sys.executable, str(ROOT / "cli.py"), "worker"],
-                          self.data_dir / "worker.log")
+    def background(self, workers: int) -> None:
+        """`workers` RQ workers and one timer scheduler (skipped where not landed)."""
+        for n in range(workers):
+            self.spawn([sys.executable, str(ROOT / "cli.py"), "worker"],
+                       self.data_dir / f"worker{n}.log")
+        if (ROOT / "workers" / "scheduler.py").exists():
+            self.spawn([sys.executable, str(ROOT / "cli.py"), "scheduler"],
+                       self.data_dir / "scheduler.log")
 
     def stop(self, process: subprocess.Popen) -> None:
         if process.poll() is None:

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 
+def _json_dumps(value) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def make_engine(url: str, **kwargs) -> Engine:
+    # JSON columns (forms, matter files, events) are read and written on every
+    # request: orjson instead of the standard library's json
+    kwargs.setdefault("json_serializer", _json_dumps)
+    kwargs.setdefault("json_deserializer", orjson.loads)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
