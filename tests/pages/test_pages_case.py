@@ -152,8 +152,20 @@ def test_whole_case_through_the_pages(client, new_page, shots):
     complete_task(urban, task_output(KEY, "signboard_review"))
 
     # --- the other departments work through the worklist page too ------------------------
-    for page, username, task in ((clerk, None, "license_review"),
-                                 (new_page(), "ecologist", "env_registration"),
+    # the task's own form: the server's per-field error shows next to the field
+    open_task(clerk, case_no, "license_review")
+    clerk.fill('#output-fields [name="uscc"]', "not-a-code")
+    clerk.click("#complete")
+    clerk.locator('#output-fields [data-error-for="uscc"]').wait_for(state="visible")
+    assert clerk.get_attribute("#task-state", "data-state") == "claimed"
+    shots(clerk, "08b-staff-task-output-rejected")
+    clerk.click("#unclaim")   # back on the department's worklist, then on with the work
+    clerk.wait_for_selector('#task-state[data-state="ready"]')
+    clerk.click("#claim")
+    clerk.wait_for_selector('#task-state[data-state="claimed"]')
+    complete_task(clerk, task_output(KEY, "license_review"))
+
+    for page, username, task in ((new_page(), "ecologist", "env_registration"),
                                  (new_page(), "taxman", "tax_registration")):
         if username:
             login(page, username)

@@ -96,6 +96,7 @@
       const open = current.state === "ready" || current.state === "claimed";
       const working = open && (c.status === "submitted" || c.status === "in_progress");
       $("claim").hidden = current.state !== "ready";
+      $("unclaim").hidden = current.state !== "claimed";
       $("complete").disabled = !working || current.state !== "claimed";
       $("request-supplement").disabled = !working;
       $("suspend").disabled = !open || c.status !== "in_progress";
@@ -115,6 +116,7 @@
       return true;
     }
     $("claim").addEventListener("click", () => act("claim"));
+    $("unclaim").addEventListener("click", () => act("unclaim"));
     $("output-form").addEventListener("submit", (e) => { e.preventDefault(); output.clearErrors(); act("complete", { data: output.collect() }); });
     $("supplement-form").addEventListener("submit", (e) => {
       e.preventDefault();
