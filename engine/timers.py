@@ -77,17 +77,20 @@ def cancel_all(uow, case: Case) -> None:
                         .values(cancelled_at=uow.now()))
 
 
-def claim_due(uow, now: datetime, limit: int = 1000,
-              requeue_after: float = 5.0) -> list[int]:
+def claim_due(uow, now: datetime, limit: int = 1000, requeue_after: float = 5.0,
+              requeue: bool = True) -> list[int]:
     """Due timers not out with a worker, marked as handed out now; the caller commits.
 
-    PostgreSQL: rows another scheduler is claiming are skipped (SKIP LOCKED);
-    SQLite: `BEGIN IMMEDIATE` makes schedulers take turns.
+    With `requeue`, timers handed out more than `requeue_after` seconds ago and
+    still not fired are taken again (their job was lost). PostgreSQL: rows
+    another scheduler is claiming are skipped (SKIP LOCKED); SQLite:
+    `BEGIN IMMEDIATE` makes schedulers take turns.
     """
     stale = now - timedelta(seconds=requeue_after)
+    not_out = Timer.enqueued_at.is_(None)
     query = (select(Timer.id)
              .where(*PENDING, Timer.due_at <= now,
-                    or_(Timer.enqueued_at.is_(None), Timer.enqueued_at < stale))
+                    or_(not_out, Timer.enqueued_at < stale) if requeue else not_out)
              .order_by(Timer.due_at).limit(limit))
     if uow.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -103,22 +106,20 @@ def due_ids(uow, now: datetime, limit: int = 10000) -> list[int]:
                                     .order_by(Timer.due_at).limit(limit)))
 
 
-def fire(uow, timer_id: int) -> bool:
+def fire(uow, timer_id: int, case_id: int | None = None) -> bool:
     """Fire one timer in the caller's transaction; False if it had fired or was cancelled."""
     from .cases import lock_case
-    row = uow.session.execute(select(Timer.case_id, Timer.fired_at, Timer.cancelled_at)
-                              .where(Timer.id == timer_id)).first()
-    if row is None or row.fired_at is not None or row.cancelled_at is not None:
+    if case_id is None:
+        case_id = uow.session.scalar(select(Timer.case_id).where(Timer.id == timer_id, *PENDING))
+        if case_id is None:
+            return False
+    case = lock_case(uow, case_id)
+    timer = uow.session.execute(
+        update(Timer).where(Timer.id == timer_id, *PENDING).values(fired_at=uow.now())
+        .returning(Timer.id, Timer.kind, Timer.key, Timer.task_id, Timer.due_at, Timer.payload),
+        execution_options={"synchronize_session": False}).first()
+    if timer is None:
         return False
-    case = lock_case(uow, row.case_id)
-    now = uow.now()
-    claimed = uow.session.execute(
-        update(Timer).where(Timer.id == timer_id, *PENDING).values(fired_at=now),
-        execution_options={"synchronize_session": False})
-    if claimed.rowcount != 1:
-        return False
-    timer = uow.session.scalar(select(Timer).where(Timer.id == timer_id)
-                               .execution_options(populate_existing=True))
     _load_handlers()
     effect = HANDLERS.get(timer.kind)
     if effect is None:
@@ -129,29 +130,32 @@ def fire(uow, timer_id: int) -> bool:
 
 
 def fire_batch(runtime, ids: list[int]) -> dict[str, int]:
-    """Fire a batch in one transaction, each timer under its own savepoint.
+    """Fire a batch of timers in one transaction; cases are locked in id order, so two
+    workers given overlapping batches (a batch handed out again) cannot deadlock.
 
-    Cases are locked in id order, so two workers given overlapping batches
-    (a batch handed out again) cannot deadlock; a timer that fails is rolled
-    back alone and backed off, the others commit."""
+    If any timer fails, the batch is rolled back and fired again one timer per
+    transaction, so that only the failing one is left (and backed off)."""
+    try:
+        with runtime.uow() as uow:
+            rows = uow.session.execute(select(Timer.id, Timer.case_id)
+                                       .where(Timer.id.in_(ids), *PENDING)
+                                       .order_by(Timer.case_id, Timer.due_at)).all()
+            fired = sum(fire(uow, timer_id, case_id) for timer_id, case_id in rows)
+            uow.commit()
+        return {"fired": fired, "skipped": len(ids) - fired, "failed": 0}
+    except Exception:  # noqa: BLE001 - find the bad one below
+        log.warning("a batch of %d timers failed; firing them one at a time", len(ids))
     counts = {"fired": 0, "skipped": 0, "failed": 0}
-    failed: list[int] = []
-    with runtime.uow() as uow:
-        rows = uow.session.execute(select(Timer.id).where(Timer.id.in_(ids), *PENDING)
-                                   .order_by(Timer.case_id, Timer.due_at)).scalars().all()
-        counts["skipped"] = len(ids) - len(rows)
-        for timer_id in rows:
-            try:
-                with uow.session.begin_nested():
-                    fired = fire(uow, timer_id)
-                counts["fired" if fired else "skipped"] += 1
-            except Exception:  # noqa: BLE001 - one bad timer must not stop the batch
-                log.exception("timer %s failed; it will be retried", timer_id)
-                failed.append(timer_id)
-        uow.commit()
-    counts["failed"] = len(failed)
-    for timer_id in failed:
-        _back_off(runtime, timer_id)
+    for timer_id in ids:
+        try:
+            with runtime.uow() as uow:
+                fired = fire(uow, timer_id)
+                uow.commit()
+            counts["fired" if fired else "skipped"] += 1
+        except Exception:  # noqa: BLE001 - one bad timer must not stop the others
+            log.exception("timer %s failed; it will be retried later", timer_id)
+            counts["failed"] += 1
+            _back_off(runtime, timer_id)
     return counts
 
 

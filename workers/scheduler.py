@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 BATCH = 50          # timers per job: small enough to spread over the workers
 CLAIM_LIMIT = 5000  # timers per tick at most
 INTERVAL = 0.2      # seconds between polls when nothing was due
+BACKLOG = 4         # queued jobs beyond which stale timers are presumed late, not lost
 
 
 class Scheduler:
@@ -32,12 +33,16 @@ class Scheduler:
     def tick(self) -> int:
         """One poll: returns how many timers were handed out."""
         from engine import timers
+        queue = self.runtime.queue()
+        # While jobs are still waiting in the queue, a timer handed out a while ago is
+        # late, not lost: only hand it out again once the workers have caught up.
+        caught_up = queue.count <= BACKLOG
         with self.runtime.uow() as uow:
             ids = timers.claim_due(uow, uow.now(), CLAIM_LIMIT,
-                                   self.runtime.settings.timer_requeue_seconds)
+                                   self.runtime.settings.timer_requeue_seconds,
+                                   requeue=caught_up)
             uow.commit()
         if ids:
-            queue = self.runtime.queue()
             with queue.connection.pipeline() as pipe:
                 for start in range(0, len(ids), self.batch):
                     queue.enqueue("workers.jobs.fire_timers", ids[start:start + self.batch],

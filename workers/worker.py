@@ -29,7 +29,10 @@ def run_worker(burst: bool = False) -> int:
             worker = SimpleWorker([Queue(settings.queue, connection=connection)],
                                   connection=connection)
             worker.work(burst=burst, with_scheduler=True)
-            return 0
+            if burst or worker._stop_requested:
+                return 0
+            log.warning("the worker stopped without being asked to (Redis lost?); "
+                        "starting again in 1 s")
         except RedisError as exc:
             log.warning("Redis unavailable (%s); the worker starts again in 1 s", exc)
-            time.sleep(1)
+        time.sleep(1)
