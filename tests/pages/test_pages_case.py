@@ -182,6 +182,7 @@ def test_whole_case_through_the_pages(client, new_page, shots):
 
     for task in ("site_inspection", "issue_result"):
         clerk.goto("/staff/")
+        clerk.wait_for_selector('#worklist[data-loaded="1"]')
         if clerk.locator(f'#worklist tr[data-case="{case_no}"][data-task="{task}"]').count():
             open_task(clerk, case_no, task)
             complete_task(clerk, task_output(KEY, task))

@@ -33,6 +33,7 @@
       for (const name of ["department", "state", "warning"]) if (filters.elements[name].value) q.set(name, filters.elements[name].value);
       const res = await api("GET", "/api/tasks?" + q);
       const body = worklist.querySelector("tbody");
+      worklist.dataset.loaded = "";
       body.innerHTML = "";
       if (!res.ok) { say("work-message", problemText(res.data), true); return; }
       say("work-message", "");
@@ -59,6 +60,7 @@
           el("td", { "data-label": T.due, text: fmt(t.due_at) }),
           actions));
       }
+      worklist.dataset.loaded = "1";
     }
     filters.addEventListener("change", load);
     load();
