@@ -47,6 +47,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
         "bearer": {"type": "http", "scheme": "bearer"}}}})
     for module in (matters, cases, staff, tasks, clock, metrics):
         api.register_blueprint(module.blp)
+    metrics.init_prometheus(app, runtime)
     errors.register(app)
     init_pages(app)
     app.teardown_appcontext(close_request_uow)

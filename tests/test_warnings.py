@@ -211,3 +211,46 @@ def test_worklist_filters_on_the_card(runtime, clock, client):
     assert member.worklist(warning="red") == []
     with runtime.uow() as uow:
         assert yellow[0]["case_no"] == _case(uow, case_id).case_no
+
+
+def test_metrics_count_cards_working_time_and_ratings(runtime, clock, client):
+    from .helpers import admin
+    finished = _submit(runtime)
+    with runtime.uow() as uow:
+        case = _case(uow, finished)
+        while any(t.state == "ready" for t in case.tasks):
+            task = next(t for t in case.tasks if t.state == "ready")
+            clock.advance(hours=1)
+            from .helpers import task_output
+            handling.complete(uow, ADMIN, task.id, task_output("retirement", task.task))
+            case = _case(uow, finished)
+        assert case.status == "completed"
+        applicant.rate(uow, case, 5, "好")
+        uow.commit()
+    late = _submit(runtime)
+    _accept(runtime, late)
+    clock.set(_pending(runtime, late)["case:red"])
+    timers.fire_due(runtime)
+    body = admin(client).get("/api/metrics", query_string={"matter": "retirement"}).get_json()
+    total = body["total"]
+    assert total["cases"] == 2 and total["by_status"] == {"completed": 1, "in_progress": 1}
+    assert total["red"] == 1 and total["ever_red"] == 1
+    assert total["on_time_rate"] == 1.0
+    assert total["mean_working_hours"] > 0
+    assert total["ratings"] == {"count": 1, "mean": 5.0, "share_4_5": 1.0}
+    assert body["matters"]["retirement"]["cases"] == 2
+    assert body["departments"]["hrss"]["tasks"] >= 2
+    assert body["departments"]["hrss"]["red"] >= 1
+
+
+def test_prometheus_endpoint_reports_timers_and_latency(runtime, clock, client, monkeypatch):
+    _submit(runtime)
+    clock.set(datetime(2026, 11, 24, 5, 30, 1, tzinfo=UTC))
+    timers.fire_due(runtime)
+    monkeypatch.setattr(type(runtime), "queue", lambda self: (_ for _ in ()).throw(
+        ConnectionError("no Redis in this test")))
+    client.get("/api/matters")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'onething_timers_pending{kind="warning"} 1.0' in text
+    assert 'onething_timer_lag_seconds_bucket{le="2.0"} 1.0' in text
+    assert "onething_request_seconds_count" in text
