@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Callable, NamedTuple
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import selectinload
 
 from .models import Case, Timer
 
@@ -48,6 +49,10 @@ def _load_handlers() -> None:
 
 
 def pending(uow, case_id: int, kind: str | None = None) -> list[Timer]:
+    """A case's pending timers (of `kind`); a batch being fired has them read already."""
+    prefetched = getattr(uow, "_onething_pending", {}).pop((case_id, kind), None)
+    if prefetched is not None:
+        return prefetched
     query = select(Timer).where(Timer.case_id == case_id, *PENDING)
     if kind is not None:
         query = query.where(Timer.kind == kind)
@@ -106,27 +111,55 @@ def due_ids(uow, now: datetime, limit: int = 10000) -> list[int]:
                                     .order_by(Timer.due_at).limit(limit)))
 
 
-def fire(uow, timer_id: int, case_id: int | None = None) -> bool:
+def fire(uow, timer_id: int) -> bool:
     """Fire one timer in the caller's transaction; False if it had fired or was cancelled."""
-    from .cases import lock_case
-    if case_id is None:
-        case_id = uow.session.scalar(select(Timer.case_id).where(Timer.id == timer_id, *PENDING))
-        if case_id is None:
-            return False
-    case = lock_case(uow, case_id)
-    timer = uow.session.execute(
-        update(Timer).where(Timer.id == timer_id, *PENDING).values(fired_at=uow.now())
-        .returning(Timer.id, Timer.kind, Timer.key, Timer.task_id, Timer.due_at, Timer.payload),
-        execution_options={"synchronize_session": False}).first()
-    if timer is None:
-        return False
+    return fire_many(uow, [timer_id]) == 1
+
+
+def fire_many(uow, ids: list[int]) -> int:
+    """Fire timers in the caller's transaction; returns how many fired.
+
+    Their cases are locked first, in id order (two workers given overlapping
+    batches cannot deadlock, and no case mutation runs alongside); then one
+    guarded UPDATE claims the timers still pending, so a timer another worker
+    fired meanwhile is left out; then each claimed timer's effect runs.
+    """
+    rows = uow.session.execute(select(Timer.id, Timer.case_id)
+                               .where(Timer.id.in_(ids), *PENDING)).all()
+    if not rows:
+        return 0
+    case_ids = sorted({row.case_id for row in rows})
+    cases = {case.id: case for case in uow.session.scalars(
+        select(Case).where(Case.id.in_(case_ids)).order_by(Case.id)
+        .with_for_update(of=Case).options(selectinload(Case.tasks))
+        .execution_options(populate_existing=True))}
+    claimed = uow.session.execute(
+        update(Timer).where(Timer.id.in_([row.id for row in rows]), *PENDING)
+        .values(fired_at=uow.now())
+        .returning(Timer.id, Timer.kind, Timer.key, Timer.case_id, Timer.task_id,
+                   Timer.due_at, Timer.payload),
+        execution_options={"synchronize_session": False}).all()
     _load_handlers()
-    effect = HANDLERS.get(timer.kind)
-    if effect is None:
-        log.warning("timer %s of unknown kind %r fired without effect", timer.id, timer.kind)
-    else:
-        effect(uow, case, timer)
-    return True
+    _prefetch_pending(uow, case_ids)
+    for timer in sorted(claimed, key=lambda t: (t.case_id, t.due_at, t.id)):
+        effect = HANDLERS.get(timer.kind)
+        if effect is None:
+            log.warning("timer %s of unknown kind %r fired without effect", timer.id, timer.kind)
+        else:
+            effect(uow, cases[timer.case_id], timer)
+    return len(claimed)
+
+
+def _prefetch_pending(uow, case_ids: list[int]) -> None:
+    """The pending timers of many cases in one query, for `pending` to hand out once."""
+    found: dict[tuple, list] = {}
+    for timer in uow.session.scalars(select(Timer).where(Timer.case_id.in_(case_ids),
+                                                         *PENDING)):
+        found.setdefault((timer.case_id, timer.kind), []).append(timer)
+    for case_id in case_ids:
+        for kind in HANDLERS:
+            found.setdefault((case_id, kind), [])
+    uow._onething_pending = found
 
 
 def fire_batch(runtime, ids: list[int]) -> dict[str, int]:
@@ -137,10 +170,7 @@ def fire_batch(runtime, ids: list[int]) -> dict[str, int]:
     transaction, so that only the failing one is left (and backed off)."""
     try:
         with runtime.uow() as uow:
-            rows = uow.session.execute(select(Timer.id, Timer.case_id)
-                                       .where(Timer.id.in_(ids), *PENDING)
-                                       .order_by(Timer.case_id, Timer.due_at)).all()
-            fired = sum(fire(uow, timer_id, case_id) for timer_id, case_id in rows)
+            fired = fire_many(uow, ids)
             uow.commit()
         return {"fired": fired, "skipped": len(ids) - fired, "failed": 0}
     except Exception:  # noqa: BLE001 - find the bad one below
