@@ -29,6 +29,8 @@ class Scheduler:
         self.interval = interval
         self.batch = batch
         self.stopping = False
+        self._rq_scheduler = None
+        self._rq_checked = 0.0
 
     def tick(self) -> int:
         """One poll: returns how many timers were handed out."""
@@ -51,12 +53,26 @@ class Scheduler:
                 pipe.execute()
         return len(ids)
 
+    def move_delayed_jobs(self) -> None:
+        """RQ's own scheduling (retries with back-off), once a second, in this process."""
+        if time.monotonic() - self._rq_checked < 1.0:
+            return
+        self._rq_checked = time.monotonic()
+        from rq.scheduler import RQScheduler
+        queue = self.runtime.queue()
+        if self._rq_scheduler is None:
+            self._rq_scheduler = RQScheduler([queue.name], connection=queue.connection)
+        self._rq_scheduler.acquire_locks()
+        if self._rq_scheduler.acquired_locks:
+            self._rq_scheduler.enqueue_scheduled_jobs()
+
     def run(self) -> None:
         log.info("timer scheduler polling every %.1fs on queue %s", self.interval,
                  self.runtime.settings.queue)
         while not self.stopping:
             try:
                 handed = self.tick()
+                self.move_delayed_jobs()
             except RedisError as exc:  # the timers stay handed out; requeued once Redis is back
                 log.warning("Redis unavailable (%s); retrying", exc)
                 handed = 0

@@ -1,7 +1,11 @@
 """An RQ worker process bound to the engine's Redis.
 
 A `SimpleWorker` runs jobs in this process, so the engine (database pool,
-parsed specs, calendars) is built once, not once per job. If Redis goes away
+parsed specs, calendars) is built once, not once per job. It runs without
+RQ's forked scheduler: a child forked while a database connection is open
+would keep that socket alive after a SIGKILL of the worker, and with it the
+dead worker's transaction and row locks. Delayed jobs (webhook retries) are
+moved to the queue by the timer scheduler instead (workers/scheduler.py). If Redis goes away
 the worker waits for it and starts again; what was in flight is not lost
 because timers are in the database (see workers/scheduler.py).
 """
@@ -28,7 +32,7 @@ def run_worker(burst: bool = False) -> int:
             connection = connect(settings)
             worker = SimpleWorker([Queue(settings.queue, connection=connection)],
                                   connection=connection)
-            worker.work(burst=burst, with_scheduler=True)
+            worker.work(burst=burst, with_scheduler=False)
             if burst or worker._stop_requested:
                 return 0
             log.warning("the worker stopped without being asked to (Redis lost?); "
