@@ -35,6 +35,10 @@ def _postgres_database(url: str):
     return f"{base}/{name}", drop
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "faults: kills workers and restarts Redis (about a minute)")
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     url = os.environ.get("DATABASE_URL")
