@@ -6,9 +6,9 @@
 - `claim_due` is the scheduler's poll: pending, due timers that are not already
   out with a worker (or were handed out long enough ago to be presumed lost).
   It reads the partial index of pending timers only.
-- `fire` fires one timer: the case row is locked first (so no mutation of the
-  case can run alongside), then `fired_at` is set by a guarded UPDATE in the
-  same transaction as the timer's effect. A second delivery of the same timer
+- `fire_many` fires a batch: the cases are locked first (so no mutation of a
+  case can run alongside), then `fired_at` is set by one guarded UPDATE in the
+  same transaction as the timers' effects. A second delivery of the same timer
   finds `fired_at` set and does nothing: at most once in effect.
 """
 from __future__ import annotations
