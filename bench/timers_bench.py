@@ -33,8 +33,9 @@ def _insert_timers(conn, case_ids: list[int], kind: str, key: str, due_at: datet
 
 
 def measure(stack, runtime, plan) -> dict:
-    pending_target, burst = (2_000, 200) if plan.large <= 1_000 else (100_000, 10_000)
-    wait_s = 30 if plan.large <= 1_000 else 180
+    quick = plan.large < 100_000
+    pending_target, burst = (1_000, 100) if quick else (100_000, 10_000)
+    wait_s = 30 if quick else 180
     engine = runtime.engine
     with engine.begin() as conn:
         open_cases = list(conn.execute(text(
