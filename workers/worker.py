@@ -12,6 +12,7 @@ because timers are in the database (see workers/scheduler.py).
 from __future__ import annotations
 
 import logging
+import signal
 import time
 
 from redis.exceptions import RedisError
@@ -27,16 +28,42 @@ def run_worker(burst: bool = False) -> int:
     from .jobs import warm_up
     settings = load_settings()
     warm_up()
-    while True:
+    stop = _StopFlag()
+    while not stop.requested:
+        worker = None
         try:
             connection = connect(settings)
             worker = SimpleWorker([Queue(settings.queue, connection=connection)],
                                   connection=connection)
             worker.work(burst=burst, with_scheduler=False)
-            if burst or worker._stop_requested:
+            if burst or _asked_to_stop(worker):
                 return 0
             log.warning("the worker stopped without being asked to (Redis lost?); "
                         "starting again in 1 s")
         except RedisError as exc:
             log.warning("Redis unavailable (%s); the worker starts again in 1 s", exc)
+        if worker is not None and _asked_to_stop(worker):
+            return 0
+        stop.install()  # RQ's handlers stay behind after work(); ours listen between runs
         time.sleep(1)
+    return 0
+
+
+def _asked_to_stop(worker) -> bool:
+    """RQ took a SIGTERM (even if Redis vanished while it was shutting down)."""
+    return bool(worker._stop_requested or worker._shutdown_requested_date)
+
+
+class _StopFlag:
+    """SIGTERM / SIGINT between two runs of the RQ worker (e.g. while Redis is down)."""
+
+    def __init__(self):
+        self.requested = False
+        self.install()
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._request)
+        signal.signal(signal.SIGINT, self._request)
+
+    def _request(self, *_):
+        self.requested = True
