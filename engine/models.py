@@ -186,11 +186,12 @@ class Timer(Base):
     """
     __tablename__ = "timer"
     __table_args__ = (
-        Index("ix_timer_pending", "fired_at", "due_at"),
         Index("ix_timer_due", "due_at",
               postgresql_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
               sqlite_where=text("fired_at IS NULL AND cancelled_at IS NULL")),
-        Index("ix_timer_fired_at", "fired_at"),
+        Index("ix_timer_fired_at", "fired_at",  # how late timers fired (monitoring)
+              postgresql_where=text("fired_at IS NOT NULL"),
+              sqlite_where=text("fired_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -254,3 +254,29 @@ def test_prometheus_endpoint_reports_timers_and_latency(runtime, clock, client, 
     assert 'onething_timers_pending{kind="warning"} 1.0' in text
     assert 'onething_timer_lag_seconds_bucket{le="2.0"} 1.0' in text
     assert "onething_request_seconds_count" in text
+
+
+def test_the_scheduler_poll_reads_only_the_index_of_pending_timers(runtime, clock):
+    """Its cost follows what is due, not how many cases or fired timers exist."""
+    from sqlalchemy import text
+    from sqlalchemy.dialects import postgresql, sqlite
+    with runtime.uow() as uow:
+        dialect = uow.session.get_bind().dialect.name
+        seen = []
+        original = uow.session.scalars
+
+        def spy(statement, *args, **kwargs):
+            seen.append(statement)
+            return original(statement, *args, **kwargs)
+        uow.session.scalars = spy
+        timers.claim_due(uow, clock.now())
+        compiled = seen[0].compile(dialect=(postgresql if dialect == "postgresql"
+                                            else sqlite).dialect(),
+                                   compile_kwargs={"literal_binds": True})
+        if dialect == "postgresql":
+            uow.session.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = " ".join(r[0] for r in uow.session.execute(text(f"EXPLAIN {compiled}")))
+        else:
+            plan = " ".join(str(r[-1]) for r in uow.session.execute(
+                text(f"EXPLAIN QUERY PLAN {compiled}")))
+    assert "ix_timer_due" in plan, plan
