@@ -181,6 +181,8 @@ def timers_phase(stack: Stack, runtime, plan: Plan) -> dict:
     if not ((ROOT / "engine" / "timers.py").exists()
             and (ROOT / "workers" / "scheduler.py").exists()):
         return {"measured": False, "reason": "not measured: timer pipeline not landed"}
+    if seed.case_count(runtime.engine) < plan.large:  # run alone (--only timers)
+        seed.clone_cases(runtime.engine, seed.make_templates(runtime), plan.large)
     from bench import timers_bench
     return timers_bench.measure(stack, runtime, plan)
 
