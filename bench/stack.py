@@ -202,6 +202,7 @@ class Stack:
                 self.stop(process)
             except Exception as exc:  # noqa: BLE001 - keep tearing down
                 print(f"bench: could not stop {process.pid}: {exc}", file=sys.stderr)
+        self._clean_redis()
         if self._drop_database is not None:
             try:
                 from sqlalchemy.orm import close_all_sessions
@@ -213,6 +214,18 @@ class Stack:
             print(f"bench: data kept in {self.data_dir}", file=sys.stderr)
         else:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def _clean_redis(self) -> None:
+        """What RQ left under our queue's name in the shared Redis (the jobs expire)."""
+        if not self.redis_url.startswith("redis"):
+            return
+        try:
+            import redis
+            client = redis.Redis.from_url(self.redis_url)
+            for key in client.scan_iter(match=f"*{self.env()['ONETHING_QUEUE']}*", count=500):
+                client.delete(key)
+        except Exception as exc:  # noqa: BLE001
+            print(f"bench: could not clean Redis: {exc}", file=sys.stderr)
 
     def _on_signal(self, signum, _frame):
         print(f"bench: signal {signum}, stopping everything", file=sys.stderr)
