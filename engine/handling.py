@@ -15,12 +15,12 @@ from .workflow.specs import compiled
 
 def _task_for(uow, actor: Actor, task_id: int) -> tuple[Task, Case]:
     """The task, its case locked; staff of other departments are told it does not exist."""
-    row = uow.session.get(Task, task_id)
-    if row is None or not actor.in_department(row.department):
+    found = uow.session.execute(
+        select(Task.case_id, Task.department).where(Task.id == task_id)).first()
+    if found is None or not actor.in_department(found.department):
         raise NotFound(f"no task {task_id}")
-    case = lock_case(uow, row.case_id)
-    uow.session.refresh(row)
-    return row, case
+    case = lock_case(uow, found.case_id)  # the case's tasks are read after the lock
+    return next(t for t in case.tasks if t.id == task_id), case
 
 
 def _require_open(task: Task, case: Case, action: str, *, case_states=("submitted", "in_progress")):

@@ -49,7 +49,8 @@ class Matter(Base):
     title: Mapped[dict[str, Any]]
     definition: Mapped[dict[str, Any]]  # the parsed matter.yaml
     form_schema: Mapped[dict[str, Any]]
-    files: Mapped[dict[str, Any]]  # file name -> text
+    # file name -> text; deferred: only a spec-cache miss or a diagram reads it
+    files: Mapped[dict[str, Any]] = mapped_column(deferred=True)
     digest: Mapped[str] = mapped_column(String(64))  # sha256 of the files: names the parsed spec
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str | None] = mapped_column(String(100))
