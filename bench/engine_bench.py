@@ -15,6 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import Column, Integer, MetaData, Table, Text, insert, select, update
 
+from engine.workflow.specs import files_to_zip
+
 from . import seed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,7 +140,7 @@ def deploy_wide(runtime, fields: int) -> str:
         try:
             return matters.latest(uow, key).key
         except NotFound:
-            matter = matters.deploy(uow, None, _zip(wide_package(fields)))
+            matter = matters.deploy(uow, None, files_to_zip(wide_package(fields)))
             uow.commit()
             return matter.key
 
@@ -251,16 +253,6 @@ def stored_bytes(runtime, fields_list=(10, 1000), cases: int = 20) -> dict:
         sizes["total"] = sizes["case"] + sizes["task"] + sizes["event"]
         results[fields] = sizes
     return results
-
-
-def _zip(files: dict[str, bytes]) -> bytes:
-    import io
-    import zipfile
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return buffer.getvalue()
 
 
 def median(values):

@@ -25,7 +25,7 @@ _cache: dict[tuple[int, str], CompiledMatter] = {}
 _lock = threading.Lock()
 
 
-def files_to_zip(files: dict[str, str]) -> bytes:
+def files_to_zip(files: dict[str, str | bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         for name, text in files.items():
