@@ -26,7 +26,10 @@ KIND = "bpmn"
 
 
 def sync(uow, case: Case, flow) -> None:
-    """One pending `bpmn` timer per timer event the process is waiting on."""
+    """One pending `bpmn` timer per timer event the process is waiting on
+    (nothing to keep in step for a process with no timer events at all)."""
+    if not flow.compiled.has_timer_events:
+        return
     wanted = {f"bpmn:{spiff_id}": Wanted(due_at, None, {"spiff_id": spiff_id})
               for spiff_id, due_at in flow.waiting_timers().items()}
     timers.sync(uow, case, KIND, wanted)

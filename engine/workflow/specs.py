@@ -10,6 +10,8 @@ import threading
 import zipfile
 from dataclasses import dataclass
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
 from engine.package import MatterPackage, build_specs, load_package
 
 
@@ -19,6 +21,7 @@ class CompiledMatter:
     package: MatterPackage
     spec: object
     subprocess_specs: dict
+    has_timer_events: bool = False  # False: no case of it can ever wait on a BPMN timer
 
 
 _cache: dict[tuple[int, str], CompiledMatter] = {}
@@ -44,5 +47,14 @@ def compiled(matter) -> CompiledMatter:
         if hit is None:
             package = load_package(files_to_zip(matter.files))
             spec, subprocess_specs = build_specs(package)
-            hit = _cache[key] = CompiledMatter(matter.id, package, spec, subprocess_specs)
+            hit = _cache[key] = CompiledMatter(matter.id, package, spec, subprocess_specs,
+                                               _has_timer_events(spec, subprocess_specs))
         return hit
+
+
+def _has_timer_events(spec, subprocess_specs: dict) -> bool:
+    for process in (spec, *subprocess_specs.values()):
+        for task_spec in process.task_specs.values():
+            if isinstance(getattr(task_spec, "event_definition", None), TimerEventDefinition):
+                return True
+    return False
