@@ -223,7 +223,7 @@ def test_track_special_procedure_and_withdraw(client, new_page, shots):
     clerk = new_page()
     login(clerk, "clerk")
     clerk.select_option("#f-warning", "red")
-    clerk.wait_for_selector("#worklist tbody td.muted")   # no red cards: nothing listed
+    clerk.wait_for_selector('#worklist[data-loaded="1"] tbody td.muted')  # no red cards
     clerk.select_option("#f-warning", "")
     open_task(clerk, case_no, "accept")
     complete_task(clerk, task_output(KEY, "accept"))

@@ -28,10 +28,14 @@
       const me = await api("GET", "/api/me");
       if (me.ok) for (const d of me.data.departments) $("f-department").append(el("option", { value: d, text: OT.dept(d) }));
     })();
+    let generation = 0;  // a filter change while a load is under way: only the newest counts
     async function load() {
+      const mine = ++generation;
+      worklist.dataset.loaded = "";
       const q = new URLSearchParams();
       for (const name of ["department", "state", "warning"]) if (filters.elements[name].value) q.set(name, filters.elements[name].value);
       const res = await api("GET", "/api/tasks?" + q);
+      if (mine !== generation) return;
       const body = worklist.querySelector("tbody");
       worklist.dataset.loaded = "";
       body.innerHTML = "";
