@@ -97,8 +97,10 @@ class Processes:
 
     def start(self, command: str) -> subprocess.Popen:
         log = open(self.log_dir / f"{command}-{len(self.children)}.log", "wb")
+        # its own process group: RQ's work horses (forked per job) go down with it
         child = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), command], env=self.env,
-                                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+                                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
         self.children.append(child)
         return child
 
@@ -111,15 +113,23 @@ class Processes:
         time.sleep(0.5)  # the scheduler starts in the same time; give it its first tick
 
     def stop_all(self) -> None:
+        """Stop every child and whatever it forked (a horse outlives a SIGKILLed worker)."""
         for child in self.children:
-            if child.poll() is None:
-                child.terminate()
+            _signal_group(child, signal.SIGTERM)
         for child in self.children:
             try:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
+            _signal_group(child, signal.SIGKILL)
+
+
+def _signal_group(child: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(child.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.05, what: str = "condition"):
