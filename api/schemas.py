@@ -42,13 +42,6 @@ class DeployArgsSchema(Schema):
 
 
 # --- cases (applicant) ---------------------------------------------------
-class ApplicantSchema(Schema):
-    name = fields.String()
-    id_type = fields.String()
-    id_number = fields.String()
-    phone = fields.String()
-
-
 class IntakeSchema(Schema):
     applicant = fields.Dict(required=True, metadata={"description": "name, id_type, id_number, phone"})
     form = fields.Dict(required=True, metadata={"description": "the matter's one form"})

@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import orjson

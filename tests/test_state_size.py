@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engine.models import Case
 

@@ -1,7 +1,6 @@
 """Matter catalogue (public) and package deployment (analysts)."""
 from __future__ import annotations
 
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
