@@ -36,13 +36,16 @@ def sync(uow, case: Case, flow) -> None:
 
 
 @timers.handler(KIND)
-def _fire(uow, case: Case, timer) -> None:
+def _fire(uow, fired: list) -> None:
+    """Each case once, however many of its timer events fell due together."""
     from .cases import ENDED, advance, load_flow
-    if case.status in ENDED:
-        return
-    flow = load_flow(case)
-    flow.refresh_timers()
-    advance(uow, case, flow)
+    for case_id in dict.fromkeys(timer.case_id for timer in fired):
+        case = uow.session.get(Case, case_id)
+        if case.status in ENDED:
+            continue
+        flow = load_flow(case)
+        flow.refresh_timers()
+        advance(uow, case, flow)
 
 
 def _wall_now() -> datetime:

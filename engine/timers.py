@@ -9,7 +9,10 @@
 - `fire_many` fires a batch: the cases are locked first (so no mutation of a
   case can run alongside), then `fired_at` is set by one guarded UPDATE in the
   same transaction as the timers' effects. A second delivery of the same timer
-  finds `fired_at` set and does nothing: at most once in effect.
+  finds `fired_at` set and does nothing: at most once in effect. Each kind's
+  handler gets all of the batch's timers of its kind at once, so that a burst
+  (thousands of cards due the same second) costs a few statements per batch,
+  not a few per timer.
 """
 from __future__ import annotations
 
@@ -18,7 +21,6 @@ from datetime import datetime, timedelta
 from typing import Callable, NamedTuple
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import selectinload
 
 from .models import Case, Timer
 
@@ -27,7 +29,8 @@ log = logging.getLogger(__name__)
 PENDING = (Timer.fired_at.is_(None), Timer.cancelled_at.is_(None))
 FAILED_BACKOFF = timedelta(seconds=60)
 
-# kind -> handler(uow, case, timer); filled by the modules that own each kind
+# kind -> handler(uow, fired: list of timer rows, in case order); filled by the modules
+# that own each kind
 HANDLERS: dict[str, Callable] = {}
 
 
@@ -45,14 +48,11 @@ def handler(kind: str):
 
 
 def _load_handlers() -> None:
-    from . import process_timers, warnings  # noqa: F401 - they register their kinds
+    from . import process_timers, warning_timers  # noqa: F401 - they register their kinds
 
 
 def pending(uow, case_id: int, kind: str | None = None) -> list[Timer]:
-    """A case's pending timers (of `kind`); a batch being fired has them read already."""
-    prefetched = getattr(uow, "_onething_pending", {}).pop((case_id, kind), None)
-    if prefetched is not None:
-        return prefetched
+    """A case's pending timers (of `kind`)."""
     query = select(Timer).where(Timer.case_id == case_id, *PENDING)
     if kind is not None:
         query = query.where(Timer.kind == kind)
@@ -122,17 +122,15 @@ def fire_many(uow, ids: list[int]) -> int:
     Their cases are locked first, in id order (two workers given overlapping
     batches cannot deadlock, and no case mutation runs alongside); then one
     guarded UPDATE claims the timers still pending, so a timer another worker
-    fired meanwhile is left out; then each claimed timer's effect runs.
+    fired meanwhile is left out; then each kind's handler has its timers.
     """
     rows = uow.session.execute(select(Timer.id, Timer.case_id)
                                .where(Timer.id.in_(ids), *PENDING)).all()
     if not rows:
         return 0
     case_ids = sorted({row.case_id for row in rows})
-    cases = {case.id: case for case in uow.session.scalars(
-        select(Case).where(Case.id.in_(case_ids)).order_by(Case.id)
-        .with_for_update(of=Case).options(selectinload(Case.tasks))
-        .execution_options(populate_existing=True))}
+    uow.session.execute(select(Case.id).where(Case.id.in_(case_ids)).order_by(Case.id)
+                        .with_for_update(of=Case)).all()
     claimed = uow.session.execute(
         update(Timer).where(Timer.id.in_([row.id for row in rows]), *PENDING)
         .values(fired_at=uow.now())
@@ -140,26 +138,16 @@ def fire_many(uow, ids: list[int]) -> int:
                    Timer.due_at, Timer.payload),
         execution_options={"synchronize_session": False}).all()
     _load_handlers()
-    _prefetch_pending(uow, case_ids)
+    by_kind: dict[str, list] = {}
     for timer in sorted(claimed, key=lambda t: (t.case_id, t.due_at, t.id)):
-        effect = HANDLERS.get(timer.kind)
+        by_kind.setdefault(timer.kind, []).append(timer)
+    for kind, fired in by_kind.items():
+        effect = HANDLERS.get(kind)
         if effect is None:
-            log.warning("timer %s of unknown kind %r fired without effect", timer.id, timer.kind)
+            log.warning("%d timer(s) of unknown kind %r fired without effect", len(fired), kind)
         else:
-            effect(uow, cases[timer.case_id], timer)
+            effect(uow, fired)
     return len(claimed)
-
-
-def _prefetch_pending(uow, case_ids: list[int]) -> None:
-    """The pending timers of many cases in one query, for `pending` to hand out once."""
-    found: dict[tuple, list] = {}
-    for timer in uow.session.scalars(select(Timer).where(Timer.case_id.in_(case_ids),
-                                                         *PENDING)):
-        found.setdefault((timer.case_id, timer.kind), []).append(timer)
-    for case_id in case_ids:
-        for kind in HANDLERS:
-            found.setdefault((case_id, kind), [])
-    uow._onething_pending = found
 
 
 def fire_batch(runtime, ids: list[int]) -> dict[str, int]:

@@ -96,40 +96,51 @@ def change(uow, case: Case, task: Task | None, level: str, due_at: datetime,
     """One level change: the row, an event, a notification once committed."""
     holder = task if task is not None else case
     old, holder.warning = holder.warning, level
+    record = change_record(task.task if task is not None else None, old, level, due_at, reason)
+    history.record(uow, case, task=task, **record)
+    if task is not None:
+        departments = [task.department]
+        target = {"id": task.id, "task": task.task, "name": task.name,
+                  "department": task.department}
+    else:
+        from .workflow.specs import compiled
+        departments = sorted({compiled(case.matter).package.lead_department} |
+                             {t.department for t in case.tasks if t.state in OPEN_TASK_STATES})
+        target = None
+    send(uow, message(uow, case.case_no, case.matter.key, target, departments, old, level,
+                      due_at))
+
+
+def change_record(task: str | None, old: str, level: str, due_at: datetime,
+                  reason: str | None = None) -> dict:
+    """The history entry of a level change (public for the case, internal for a task)."""
     new = {"warning": level, "due_at": due_at.isoformat(), "target": "task" if task else "case"}
     if reason:
         new["reason"] = reason
     if task is None:
-        history.record(uow, case, "warning", SYSTEM, old={"warning": old}, new=new,
-                       public=True, text=_CASE_TEXT[level])
-    else:
-        history.record(uow, case, "task_warning", SYSTEM, task=task, old={"warning": old},
-                       new={**new, "task": task.task})
+        return {"kind": "warning", "actor": SYSTEM, "old": {"warning": old}, "new": new,
+                "public": True, "text": _CASE_TEXT[level]}
+    return {"kind": "task_warning", "actor": SYSTEM, "old": {"warning": old},
+            "new": {**new, "task": task}, "public": False, "text": None}
+
+
+def send(uow, note: dict) -> None:
+    """Hand a message to the notifiers once the change is committed."""
     notifier = getattr(uow, "notifier", None)
     if notifier is not None:
-        message = notification(uow, case, task, old, level, due_at)
-        uow.after_commit(lambda: notifier.notify(message))
+        uow.after_commit(lambda: notifier.notify(note))
 
 
-def notification(uow, case: Case, task: Task | None, old: str, level: str,
-                 due_at: datetime) -> dict:
+def message(uow, case_no: str, matter_key: str, task: dict | None, departments: list[str],
+            old: str, level: str, due_at: datetime) -> dict:
     """Who hears of it: the task's department (handlers; supervisors too on red); for
     the case, the lead department and every department with open work."""
-    from .workflow.specs import compiled
-    if task is not None:
-        departments = [task.department]
-    else:
-        departments = sorted({compiled(case.matter).package.lead_department} |
-                             {t.department for t in case.tasks if t.state in OPEN_TASK_STATES})
     roles = ["handler", "supervisor"] if level == "red" else ["handler"]
     recipients = sorted(name for name, user_departments, user_roles in _staff(uow)
                         if set(user_departments) & set(departments) and set(user_roles) & set(roles))
     return {"event": "warning", "level": level, "previous": old,
-            "target": "task" if task else "case", "case_no": case.case_no,
-            "matter": case.matter.key,
-            "task": ({"id": task.id, "task": task.task, "name": task.name,
-                      "department": task.department} if task is not None else None),
-            "due_at": due_at.isoformat(), "at": uow.now().isoformat(),
+            "target": "task" if task else "case", "case_no": case_no, "matter": matter_key,
+            "task": task, "due_at": due_at.isoformat(), "at": uow.now().isoformat(),
             "departments": departments, "roles": roles, "recipients": recipients}
 
 
@@ -141,8 +152,3 @@ def _staff(uow) -> list[tuple]:
             select(User.username, User.departments, User.roles).where(User.active.is_(True)))]
         uow._onething_staff = staff
     return staff
-
-
-@timers.handler(KIND)
-def _fire(uow, case: Case, timer) -> None:
-    refresh(uow, case)

@@ -280,3 +280,49 @@ def test_the_scheduler_poll_reads_only_the_index_of_pending_timers(runtime, cloc
             plan = " ".join(str(r[-1]) for r in uow.session.execute(
                 text(f"EXPLAIN QUERY PLAN {compiled}")))
     assert "ix_timer_due" in plan, plan
+
+
+def _timer_rows(runtime) -> set[tuple]:
+    with runtime.uow() as uow:
+        return {(t.id, t.case_id, t.key, t.due_at, t.fired_at, t.cancelled_at)
+                for t in uow.session.scalars(select(Timer))}
+
+
+def test_a_burst_fired_in_one_batch_leaves_what_refresh_would(runtime, clock):
+    """Many cases' cards at once (case and task targets, a stopped clock among them):
+    every change is one event and one message, and running the one-case path
+    (`warnings.refresh`) afterwards finds nothing left to do."""
+    from engine import warnings
+    runtime.notifier = recorder = Recorder()
+    ids = [_submit(runtime) for _ in range(6)]
+    for case_id in ids[:4]:
+        _accept(runtime, case_id)
+    with runtime.uow() as uow:  # the first case waits for a 补正: its clock is stopped
+        task = next(t for t in _case(uow, ids[0]).tasks if t.state == "ready")
+        handling.request_supplement(uow, ADMIN, task.id, "缺材料", ["其他"])
+        uow.commit()
+    clock.set(datetime(2026, 12, 4, 16, tzinfo=UTC))  # past the cases' yellow, tasks red
+    with runtime.uow() as uow:
+        due = timers.due_ids(uow, clock.now())
+    assert len(due) > 10
+    assert timers.fire_batch(runtime, due) == {"fired": len(due), "skipped": 0, "failed": 0}
+    with runtime.uow() as uow:
+        cards = {case_id: _case(uow, case_id).warning for case_id in ids}
+    assert cards[ids[0]] == "none"  # frozen by the 补正
+    assert {cards[i] for i in ids[1:4]} == {"yellow"}
+    events = _events(runtime, ids[1], "warning", "task_warning")
+    assert [e.new["warning"] for e in events if e.kind == "warning"] == ["yellow"]
+    assert {e.new["warning"] for e in events if e.kind == "task_warning"} == {"red"}
+    assert len(recorder.messages) == sum(
+        len(_events(runtime, i, "warning", "task_warning")) for i in ids)
+    case_message = next(m for m in recorder.messages if m["target"] == "case")
+    assert case_message["level"] == "yellow" and case_message["departments"]
+
+    before, count = _timer_rows(runtime), len(recorder.messages)
+    with runtime.uow() as uow:
+        for case_id in ids:
+            warnings.refresh(uow, _case(uow, case_id))
+        uow.commit()
+    assert _timer_rows(runtime) == before
+    assert len(recorder.messages) == count
+    assert timers.fire_due(runtime) == 0

@@ -17,7 +17,7 @@ import time
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
-BATCH = 50          # timers per job: small enough to spread over the workers
+BATCH = 250         # timers per job: a batch costs a few statements, spread over workers
 CLAIM_LIMIT = 5000  # timers per tick at most
 INTERVAL = 0.2      # seconds between polls when nothing was due
 BACKLOG = 4         # queued jobs beyond which stale timers are presumed late, not lost

@@ -1,0 +1,168 @@
+"""Warning timers fired many at a time: a burst of cards costs a few statements.
+
+A warning timer says "the card of this case (or of this task) may move now".
+On the first working day after a holiday thousands fall due in the same
+second, so a batch is worked from plain rows: one read each for the cases,
+their open tasks, their pending warning timers and their matters; each
+target's level as of now (the same rule as `warnings.refresh`); then one
+statement per table for the changed cards, their events, and the timers the
+targets want next. Only the fired timer's target is looked at: every other
+target of the case has timers of its own.
+
+A case whose clock is not running (ended, 补正, 特别程序), or that this unit
+of work already holds as an object, goes through `warnings.refresh`.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from functools import lru_cache
+
+import orjson
+from sqlalchemy import bindparam, insert, select, update
+
+from . import timers
+from .clock.calendar import get_calendar
+from .deadlines import OPEN_TASK_STATES
+from .models import Case, Event, Matter, Task, Timer
+from .warnings import (DEFAULT_CASE_WARN, DEFAULT_TASK_WARN, KIND, change_record, level_at,
+                       message, refresh, send, warn_at)
+from .workflow.specs import compiled
+
+RUNNING = ("submitted", "in_progress")
+
+
+@lru_cache(maxsize=65536)
+def _yellow_at(calendar: str, due_at: datetime, warn_before: bytes) -> datetime:
+    """Cases of one matter share few deadlines (clones of a day's intake): compute each once."""
+    return warn_at(get_calendar(calendar), due_at, orjson.loads(warn_before))
+
+
+@timers.handler(KIND)
+def fire(uow, fired: list) -> None:
+    session = uow.session
+    targets: dict[int, set] = defaultdict(set)  # case id -> {None (the case), task ids}
+    for timer in fired:
+        targets[timer.case_id].add(timer.task_id)
+    cases = {row.id: row for row in session.execute(
+        select(Case.id, Case.case_no, Case.status, Case.clock, Case.due_at, Case.warning,
+               Case.matter_id).where(Case.id.in_(list(targets))))}
+    one_by_one = [case_id for case_id, row in cases.items()
+                  if row.status not in RUNNING or "stopped_at" in (row.clock or {})
+                  or session.identity_map.get(session.identity_key(Case, case_id)) is not None]
+    for case_id in one_by_one:
+        refresh(uow, session.get(Case, case_id))
+        del cases[case_id]
+    if cases:
+        _Batch(uow, cases).run(targets)
+
+
+class _Batch:
+    """The plain rows of a batch's cases and what firing their timers changes."""
+
+    def __init__(self, uow, cases: dict):
+        self.uow, self.session, self.now = uow, uow.session, uow.now()
+        self.cases = cases
+        ids = list(cases)
+        self.open_tasks: dict[int, dict] = {}
+        self.departments: dict[int, set] = defaultdict(set)
+        for row in self.session.execute(
+                select(Task.id, Task.case_id, Task.task, Task.name, Task.department,
+                       Task.due_at, Task.warning)
+                .where(Task.case_id.in_(ids), Task.state.in_(OPEN_TASK_STATES))):
+            self.open_tasks[row.id] = row
+            self.departments[row.case_id].add(row.department)
+        self.pending: dict[tuple, list] = defaultdict(list)  # (case id, task id) -> timers
+        for row in self.session.execute(
+                select(Timer.id, Timer.case_id, Timer.task_id, Timer.key, Timer.due_at)
+                .where(Timer.case_id.in_(ids), Timer.kind == KIND, *timers.PENDING)):
+            self.pending[(row.case_id, row.task_id)].append(row)
+        matter_ids = {row.matter_id for row in cases.values()}
+        self.matters = {m.id: (m.key, compiled(m).package) for m in self.session.scalars(
+            select(Matter).where(Matter.id.in_(matter_ids)))}
+        self.case_cards, self.task_cards, self.events = [], [], []
+        self.cancelled, self.scheduled = [], []
+
+    def run(self, targets: dict[int, set]) -> None:
+        for case_id, row in self.cases.items():
+            for task_id in sorted(targets[case_id], key=lambda t: (t is not None, t)):
+                self._target(row, task_id)
+        self._write()
+
+    def _target(self, case, task_id: int | None) -> None:
+        """The card of one target as of now, and the timers it wants next."""
+        matter_key, package = self.matters[case.matter_id]
+        if task_id is None:
+            prefix, due_at, card = "case", case.due_at, case.warning
+            warn_before = package.deadline.get("warn_before") or DEFAULT_CASE_WARN
+        else:
+            task = self.open_tasks.get(task_id)
+            if task is None:  # no longer open: nothing of it may fire any more
+                self._sync(case.id, task_id, {})
+                return
+            prefix, due_at, card = f"task:{task_id}", task.due_at, task.warning
+            warn_before = (package.tasks.get(task.task) or {}).get("warn_before") or \
+                DEFAULT_TASK_WARN
+        wanted = {}
+        if due_at is not None:
+            yellow_at = _yellow_at(package.calendar, due_at,
+                                   orjson.dumps(warn_before, option=orjson.OPT_SORT_KEYS))
+            level = level_at(self.now, due_at, yellow_at)
+            if level != card:
+                self._change(case, matter_key, package, task_id, card, level, due_at)
+            if level == "none":
+                wanted[f"{prefix}:yellow"] = yellow_at
+            if level != "red":
+                wanted[f"{prefix}:red"] = due_at
+        self._sync(case.id, task_id, wanted)
+
+    def _change(self, case, matter_key: str, package, task_id, old: str, level: str,
+                due_at: datetime) -> None:
+        task = self.open_tasks.get(task_id) if task_id is not None else None
+        record = change_record(task.task if task else None, old, level, due_at)
+        self.events.append({"case_id": case.id, "at": self.now, "task_id": task_id, **record})
+        if task is None:
+            self.case_cards.append({"row_id": case.id, "card": level})
+            departments = sorted({package.lead_department} | self.departments[case.id])
+            target = None
+        else:
+            self.task_cards.append({"row_id": task.id, "card": level})
+            departments = [task.department]
+            target = {"id": task.id, "task": task.task, "name": task.name,
+                      "department": task.department}
+        send(self.uow, message(self.uow, case.case_no, matter_key, target, departments, old,
+                               level, due_at))
+
+    def _sync(self, case_id: int, task_id: int | None, wanted: dict[str, datetime]) -> None:
+        """The target's pending timers become exactly `wanted` (as `timers.sync` does)."""
+        have = set()
+        for timer in self.pending.get((case_id, task_id), ()):
+            if wanted.get(timer.key) != timer.due_at or timer.key in have:
+                self.cancelled.append(timer.id)
+            else:
+                have.add(timer.key)
+        for key, due_at in wanted.items():
+            if key not in have:
+                self.scheduled.append({"kind": KIND, "key": key, "case_id": case_id,
+                                       "task_id": task_id, "due_at": due_at,
+                                       "payload": {"level": key.rsplit(":", 1)[1]},
+                                       "created_at": self.now})
+
+    def _write(self) -> None:
+        """One statement per table for the whole batch."""
+        session, now = self.session, self.now
+        for model, cards in ((Case, self.case_cards), (Task, self.task_cards)):
+            if cards:
+                table = model.__table__
+                values = {"warning": bindparam("card")}
+                if model is Case:  # the version column: anything holding an old copy must see it
+                    values["lock_version"] = table.c.lock_version + 1
+                session.execute(update(table).where(table.c.id == bindparam("row_id"))
+                                .values(**values), cards)
+        if self.events:
+            session.execute(insert(Event.__table__), self.events)
+        if self.cancelled:
+            session.execute(update(Timer.__table__).where(Timer.id.in_(self.cancelled))
+                            .values(cancelled_at=now))
+        if self.scheduled:
+            session.execute(insert(Timer.__table__), self.scheduled)
