@@ -15,13 +15,15 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.exc import IntegrityError
 
-from . import deadlines, history, matters, process_timers, warnings
+from . import deadlines, history, matters, process_timers, timers, warnings
 from .access import APPLICANT, SYSTEM
 from .errors import Conflict, Invalid, NotFound
 from .forms import form_errors
 from .models import Case, Task
+from .workflow import kept
 from .workflow.runner import CaseWorkflow
 from .workflow.specs import compiled
 
@@ -86,6 +88,7 @@ def submit_case(uow, matter_key: str, applicant, form,
         if not idempotency_key:
             raise
         uow.session.rollback()  # the same key won a race in another request
+        uow.pending_timers.clear()
         existing = _by_idempotency_key(uow, idempotency_key, fingerprint)
         if existing is None:
             raise
@@ -98,9 +101,11 @@ def _create(uow, matter, applicant, form, idempotency_key, fingerprint) -> Case:
     case = Case(code_salt=secrets.token_hex(8), matter=matter, matter_id=matter.id,
                 status="submitted", applicant=applicant, form=form, results={},
                 missing_materials=[], submitted_at=now, warning="none", clock={},
-                idempotency_key=idempotency_key, request_fingerprint=fingerprint)
+                idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+                tasks=[])  # a new case: no need to read its tasks or timers back
     uow.session.add(case)
     uow.session.flush()
+    timers.none_pending(uow, case.id)
     case.case_no = f"{now.astimezone(LOCAL_TZ):%Y%m%d}{case.id:08d}"
     history.record(uow, case, "submitted", APPLICANT, new={"status": "submitted"}, public=True,
                    text="已提交申请")
@@ -129,12 +134,25 @@ def variables_of(case: Case) -> dict:
 
 
 def lock_case(uow, case_id: int) -> Case:
-    case = uow.session.scalar(
-        select(Case).where(Case.id == case_id).with_for_update(of=Case)
-        .execution_options(populate_existing=True))
+    case = uow.session.scalar(_locking(select(Case)).where(Case.id == case_id))
     if case is None:
         raise NotFound("no such case")
     return case
+
+
+def lock_case_of_task(uow, task_id: int) -> tuple[Case, str] | None:
+    """The case a task belongs to, locked, and the task's department: one statement
+    (plus the case's tasks), where looking the task up first would be two."""
+    found = uow.session.execute(_locking(select(Case, Task.department))
+                                .join(Task, Task.case_id == Case.id)
+                                .where(Task.id == task_id)).first()
+    return (found[0], found[1]) if found is not None else None
+
+
+def _locking(query):
+    """Read the case row under its lock, fresh, with its tasks."""
+    return (query.with_for_update(of=Case).options(selectinload(Case.tasks))
+            .execution_options(populate_existing=True))
 
 
 def find_case(uow, case_no: str, lock: bool = False) -> Case:
@@ -145,7 +163,21 @@ def find_case(uow, case_no: str, lock: bool = False) -> Case:
 
 
 def load_flow(case: Case) -> CaseWorkflow:
-    return CaseWorkflow.load(compiled(case.matter), case.workflow_state, variables_of(case))
+    """The case's process instance: the one kept in memory if it is still current."""
+    matter = compiled(case.matter)
+    workflow = kept.take(case.id, _stamp(case))
+    if workflow is not None:
+        return CaseWorkflow.resume(matter, workflow, variables_of(case))
+    return CaseWorkflow.load(matter, case.workflow_state, variables_of(case))
+
+
+def _stamp(case: Case) -> tuple:
+    return (case.code_salt, case.lock_version)
+
+
+def _keep_after_commit(uow, case: Case, flow: CaseWorkflow) -> None:
+    """Once stored, the instance can serve the case's next operation (see `kept`)."""
+    uow.after_commit(lambda: kept.keep(case.id, _stamp(case), flow.workflow))
 
 
 def _accept(uow, case: Case, actor: str) -> None:
@@ -185,13 +217,15 @@ def advance(uow, case: Case, flow: CaseWorkflow) -> list[Task]:
                     due_at=deadlines.task_due_at(case, ready.task, now))
         uow.session.add(task)
         opened.append(task)
-    uow.session.flush()
-    for task in opened:
-        history.record(uow, case, "task_ready", SYSTEM, task=task,
-                       new={"task": task.task, "department": task.department, "state": "ready"})
     if flow.completed:
         _complete(uow, case)
     case.workflow_state = flow.dump()
+    _keep_after_commit(uow, case, flow)
+    if opened:
+        uow.session.flush()  # the new tasks' ids, for their events and timers
+    for task in opened:
+        history.record(uow, case, "task_ready", SYSTEM, task=task,
+                       new={"task": task.task, "department": task.department, "state": "ready"})
     process_timers.sync(uow, case, flow)
     warnings.refresh(uow, case)
     return opened

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from . import deadlines, history, warnings
 from .access import Actor
 from .cases import (ENDED, accept_if_acceptance, advance, end_case, find_case, load_flow,
-                    lock_case, variables_of)
+                    lock_case_of_task, variables_of)
 from .errors import Invalid, NotFound, WrongState
 from .forms import form_errors
 from .models import Case, Task
@@ -15,11 +15,10 @@ from .workflow.specs import compiled
 
 def _task_for(uow, actor: Actor, task_id: int) -> tuple[Task, Case]:
     """The task, its case locked; staff of other departments are told it does not exist."""
-    found = uow.session.execute(
-        select(Task.case_id, Task.department).where(Task.id == task_id)).first()
-    if found is None or not actor.in_department(found.department):
+    found = lock_case_of_task(uow, task_id)  # the case's tasks are read after the lock
+    if found is None or not actor.in_department(found[1]):
         raise NotFound(f"no task {task_id}")
-    case = lock_case(uow, found.case_id)  # the case's tasks are read after the lock
+    case = found[0]
     return next(t for t in case.tasks if t.id == task_id), case
 
 

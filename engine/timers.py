@@ -52,11 +52,22 @@ def _load_handlers() -> None:
 
 
 def pending(uow, case_id: int, kind: str | None = None) -> list[Timer]:
-    """A case's pending timers (of `kind`)."""
-    query = select(Timer).where(Timer.case_id == case_id, *PENDING)
-    if kind is not None:
-        query = query.where(Timer.kind == kind)
-    return list(uow.session.scalars(query))
+    """A case's pending timers (of `kind`).
+
+    Read once per unit of work, without flushing what the operation has
+    changed so far; `sync` and `cancel_all` keep the list up to date."""
+    known = uow.pending_timers.get(case_id)
+    if known is None:
+        with uow.session.no_autoflush:
+            known = list(uow.session.scalars(select(Timer).where(Timer.case_id == case_id,
+                                                                 *PENDING)))
+        uow.pending_timers[case_id] = known
+    return [timer for timer in known if kind is None or timer.kind == kind]
+
+
+def none_pending(uow, case_id: int) -> None:
+    """A case made in this unit of work has no timers yet: nothing to read."""
+    uow.pending_timers[case_id] = []
 
 
 def sync(uow, case: Case, kind: str, wanted: dict[str, Wanted]) -> None:
@@ -67,19 +78,22 @@ def sync(uow, case: Case, kind: str, wanted: dict[str, Wanted]) -> None:
         want = wanted.get(timer.key)
         if want is None or want.due_at != timer.due_at or timer.key in have:
             timer.cancelled_at = now
+            uow.pending_timers[case.id].remove(timer)
         else:
             have[timer.key] = timer
     for key, want in wanted.items():
         if key not in have:
-            uow.session.add(Timer(kind=kind, key=key, case_id=case.id, task_id=want.task_id,
-                                  due_at=want.due_at, payload=want.payload or {},
-                                  created_at=now))
+            timer = Timer(kind=kind, key=key, case_id=case.id, task_id=want.task_id,
+                          due_at=want.due_at, payload=want.payload or {}, created_at=now)
+            uow.session.add(timer)
+            uow.pending_timers[case.id].append(timer)
 
 
 def cancel_all(uow, case: Case) -> None:
     """The case ended: nothing of it may fire any more."""
     uow.session.execute(update(Timer).where(Timer.case_id == case.id, *PENDING)
                         .values(cancelled_at=uow.now()))
+    uow.pending_timers[case.id] = []
 
 
 def claim_due(uow, now: datetime, limit: int = 1000, requeue_after: float = 5.0,

@@ -13,10 +13,13 @@ class UnitOfWork:
         self.notifier = notifier
         self.session: Session | None = None
         self._after_commit: list = []
+        # case id -> its pending timers, read once per unit of work (see engine.timers)
+        self.pending_timers: dict[int, list] = {}
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._factory()
         self._after_commit = []
+        self.pending_timers = {}
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -58,6 +58,13 @@ class CaseWorkflow:
                               _engine(compiled, variables))
         return cls(compiled, workflow)
 
+    @classmethod
+    def resume(cls, compiled: CompiledMatter, workflow: BpmnWorkflow,
+               variables: Mapping[str, Any]) -> "CaseWorkflow":
+        """An instance kept in memory since it was last stored (see `kept`)."""
+        workflow.script_engine = _engine(compiled, variables)
+        return cls(compiled, workflow)
+
     def dump(self) -> bytes:
         return dump_state(self.workflow)
 
