@@ -25,6 +25,7 @@ def case_for_applicant(uow, secret_key: str, case_no: str, code: str | None,
 def progress(uow, case: Case) -> dict:
     names = department_names(uow)
     now = uow.now()
+    history.write_pending(uow)  # this unit's own entries too
     events = uow.session.scalars(select(Event).where(Event.case_id == case.id, Event.public)
                                  .order_by(Event.at, Event.id))
     rating = uow.session.get(Rating, case.id)

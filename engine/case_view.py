@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from . import history
 from .access import Actor
 from .applicant import on_time
 from .cases import find_case
@@ -43,6 +44,7 @@ def _visible_case(uow, actor: Actor, case_no: str) -> Case:
 def staff_view(uow, actor: Actor, case_no: str) -> dict:
     case = _visible_case(uow, actor, case_no)
     paths = visible_paths(case, actor)
+    history.write_pending(uow)  # this unit's own entries too
     events = uow.session.scalars(select(Event).where(Event.case_id == case.id)
                                  .order_by(Event.at, Event.id))
     return {

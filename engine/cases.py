@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from . import deadlines, history, matters, process_timers, timers, warnings
 from .access import APPLICANT, SYSTEM
@@ -87,8 +87,7 @@ def submit_case(uow, matter_key: str, applicant, form,
     except IntegrityError:
         if not idempotency_key:
             raise
-        uow.session.rollback()  # the same key won a race in another request
-        uow.pending_timers.clear()
+        uow.rollback()  # the same key won a race in another request
         existing = _by_idempotency_key(uow, idempotency_key, fingerprint)
         if existing is None:
             raise

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from .history import write_pending
 from .now import SystemClock
 
 
@@ -12,14 +13,17 @@ class UnitOfWork:
         self.clock = clock or SystemClock()
         self.notifier = notifier
         self.session: Session | None = None
+        self._forget()
+
+    def _forget(self) -> None:
         self._after_commit: list = []
+        self.events: list[dict] = []  # history entries not yet written (see engine.history)
         # case id -> its pending timers, read once per unit of work (see engine.timers)
         self.pending_timers: dict[int, list] = {}
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._factory()
-        self._after_commit = []
-        self.pending_timers = {}
+        self._forget()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -30,10 +34,16 @@ class UnitOfWork:
             self.session = None
 
     def commit(self) -> None:
+        write_pending(self)
         self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
+
+    def rollback(self) -> None:
+        """Undo the transaction so far, and forget what was kept to write or run."""
+        self.session.rollback()
+        self._forget()
 
     def after_commit(self, callback) -> None:
         """Run `callback` once the transaction is durable (e.g. enqueue a job)."""

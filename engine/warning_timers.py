@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, insert, select, update
 from . import timers
 from .clock.calendar import get_calendar
 from .deadlines import OPEN_TASK_STATES
-from .models import Case, Event, Matter, Task, Timer
+from .models import Case, Matter, Task, Timer
 from .warnings import (DEFAULT_CASE_WARN, DEFAULT_TASK_WARN, KIND, change_record, level_at,
                        message, refresh, send, warn_at)
 from .workflow.specs import compiled
@@ -80,7 +80,7 @@ class _Batch:
         matter_ids = {row.matter_id for row in cases.values()}
         self.matters = {m.id: (m.key, compiled(m).package) for m in self.session.scalars(
             select(Matter).where(Matter.id.in_(matter_ids)))}
-        self.case_cards, self.task_cards, self.events = [], [], []
+        self.case_cards, self.task_cards = [], []
         self.cancelled, self.scheduled = [], []
 
     def run(self, targets: dict[int, set]) -> None:
@@ -120,7 +120,8 @@ class _Batch:
                 due_at: datetime) -> None:
         task = self.open_tasks.get(task_id) if task_id is not None else None
         record = change_record(task.task if task else None, old, level, due_at)
-        self.events.append({"case_id": case.id, "at": self.now, "task_id": task_id, **record})
+        self.uow.events.append({"case_id": case.id, "at": self.now, "task_id": task_id,
+                                **record})  # written with the unit's other history entries
         if task is None:
             self.case_cards.append({"row_id": case.id, "card": level})
             departments = sorted({package.lead_department} | self.departments[case.id])
@@ -159,8 +160,6 @@ class _Batch:
                     values["lock_version"] = table.c.lock_version + 1
                 session.execute(update(table).where(table.c.id == bindparam("row_id"))
                                 .values(**values), cards)
-        if self.events:
-            session.execute(insert(Event.__table__), self.events)
         if self.cancelled:
             session.execute(update(Timer.__table__).where(Timer.id.in_(self.cancelled))
                             .values(cancelled_at=now))
