@@ -60,6 +60,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for CI (< 1 min)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
                         help="gunicorn workers (default: one per core)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gunicorn worker (1: sync workers)")
     parser.add_argument("--only", nargs="*", default=None,
                         help="phases: http engine bytes timers (default: all)")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
@@ -67,7 +69,8 @@ def main(argv: list[str]) -> int:
     plan = QUICK if args.quick else FULL
     only = set(args.only or ("http", "engine", "bytes", "timers"))
     started = time.monotonic()
-    stack = Stack(os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"), args.workers)
+    stack = Stack(os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"), args.workers,
+                  args.threads)
     try:
         results = run(stack, plan, only, args)
     finally:

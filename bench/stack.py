@@ -79,8 +79,10 @@ class Server:
 
 
 class Stack:
-    def __init__(self, database_url: str | None, redis_url: str | None, workers: int):
+    def __init__(self, database_url: str | None, redis_url: str | None, workers: int,
+                 threads: int = 1):
         self.workers = workers
+        self.threads = threads
         self.data_dir = Path(tempfile.mkdtemp(prefix="onething_bench_"))
         self.children: list[subprocess.Popen] = []
         self._drop_database = None
@@ -153,7 +155,8 @@ class Stack:
         port = _free_port()
         log = self.data_dir / f"{name}.log"
         process = self.spawn([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-                              "--workers", str(self.workers), "--backlog", "2048",
+                              "--workers", str(self.workers), "--threads", str(self.threads),
+                              "--backlog", "2048",
                               "--graceful-timeout", "5", "--timeout", "120", app],
                              log, env)
         deadline = time.monotonic() + 60
