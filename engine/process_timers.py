@@ -32,7 +32,7 @@ def sync(uow, case: Case, flow) -> None:
         return
     wanted = {f"bpmn:{spiff_id}": Wanted(due_at, None, {"spiff_id": spiff_id})
               for spiff_id, due_at in flow.waiting_timers().items()}
-    timers.sync(uow, case, KIND, wanted)
+    timers.sync(uow, case.id, KIND, wanted)
 
 
 @timers.handler(KIND)

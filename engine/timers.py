@@ -20,7 +20,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Callable, NamedTuple
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 
 from .models import Case, Timer
 
@@ -51,18 +51,36 @@ def _load_handlers() -> None:
     from . import process_timers, warning_timers  # noqa: F401 - they register their kinds
 
 
-def pending(uow, case_id: int, kind: str | None = None) -> list[Timer]:
+class Pending(NamedTuple):
+    """A pending timer as the engine's bookkeeping sees it (not an ORM object)."""
+    id: int | None  # None: scheduled by this unit of work, written when it commits
+    kind: str
+    key: str
+    due_at: datetime
+    task_id: int | None
+
+
+def pending(uow, case_id: int, kind: str | None = None) -> list[Pending]:
     """A case's pending timers (of `kind`).
 
     Read once per unit of work, without flushing what the operation has
     changed so far; `sync` and `cancel_all` keep the list up to date."""
     known = uow.pending_timers.get(case_id)
     if known is None:
-        with uow.session.no_autoflush:
-            known = list(uow.session.scalars(select(Timer).where(Timer.case_id == case_id,
-                                                                 *PENDING)))
-        uow.pending_timers[case_id] = known
+        read_pending(uow, [case_id])
+        known = uow.pending_timers[case_id]
     return [timer for timer in known if kind is None or timer.kind == kind]
+
+
+def read_pending(uow, case_ids: list[int]) -> None:
+    """The pending timers of many cases in one query (a batch of fired timers)."""
+    found: dict[int, list[Pending]] = {case_id: [] for case_id in case_ids}
+    with uow.session.no_autoflush:
+        for row in uow.session.execute(
+                select(Timer.case_id, Timer.id, Timer.kind, Timer.key, Timer.due_at,
+                       Timer.task_id).where(Timer.case_id.in_(case_ids), *PENDING)):
+            found[row.case_id].append(Pending(*row[1:]))
+    uow.pending_timers.update(found)
 
 
 def none_pending(uow, case_id: int) -> None:
@@ -70,30 +88,58 @@ def none_pending(uow, case_id: int) -> None:
     uow.pending_timers[case_id] = []
 
 
-def sync(uow, case: Case, kind: str, wanted: dict[str, Wanted]) -> None:
-    """Pending timers of `kind` for `case` become exactly `wanted` (key -> due)."""
-    now = uow.now()
-    have = {}
-    for timer in pending(uow, case.id, kind):
+def sync(uow, case_id: int, kind: str, wanted: dict[str, Wanted], prefix: str = "") -> None:
+    """Pending timers of `kind` for the case (those whose key starts with `prefix`)
+    become exactly `wanted` (key -> due).
+
+    The changes are kept on the unit of work and written when it commits:
+    one UPDATE for what is cancelled, one INSERT for what is new."""
+    have = set()
+    for timer in pending(uow, case_id, kind):
+        if not timer.key.startswith(prefix):
+            continue
         want = wanted.get(timer.key)
         if want is None or want.due_at != timer.due_at or timer.key in have:
-            timer.cancelled_at = now
-            uow.pending_timers[case.id].remove(timer)
+            _cancel(uow, case_id, timer)
         else:
-            have[timer.key] = timer
+            have.add(timer.key)
     for key, want in wanted.items():
         if key not in have:
-            timer = Timer(kind=kind, key=key, case_id=case.id, task_id=want.task_id,
-                          due_at=want.due_at, payload=want.payload or {}, created_at=now)
-            uow.session.add(timer)
-            uow.pending_timers[case.id].append(timer)
+            uow.timers_new.append({"kind": kind, "key": key, "case_id": case_id,
+                                   "task_id": want.task_id, "due_at": want.due_at,
+                                   "payload": want.payload or {}, "created_at": uow.now()})
+            uow.pending_timers[case_id].append(Pending(None, kind, key, want.due_at,
+                                                       want.task_id))
+
+
+def _cancel(uow, case_id: int, timer: Pending) -> None:
+    uow.pending_timers[case_id].remove(timer)
+    if timer.id is not None:
+        uow.timers_cancelled.append(timer.id)
+    else:  # scheduled earlier in this unit of work: it is simply not written
+        uow.timers_new[:] = [row for row in uow.timers_new if not (
+            row["case_id"] == case_id and row["kind"] == timer.kind and
+            row["key"] == timer.key and row["due_at"] == timer.due_at)]
 
 
 def cancel_all(uow, case: Case) -> None:
     """The case ended: nothing of it may fire any more."""
     uow.session.execute(update(Timer).where(Timer.case_id == case.id, *PENDING)
                         .values(cancelled_at=uow.now()))
+    uow.timers_new[:] = [row for row in uow.timers_new if row["case_id"] != case.id]
     uow.pending_timers[case.id] = []
+
+
+def write_pending(uow) -> None:
+    """What `sync` decided, in two statements (a timer fired meanwhile stays fired)."""
+    if uow.timers_cancelled:
+        ids, uow.timers_cancelled = uow.timers_cancelled, []
+        uow.session.execute(update(Timer).where(Timer.id.in_(ids), *PENDING)
+                            .values(cancelled_at=uow.now()),
+                            execution_options={"synchronize_session": False})
+    if uow.timers_new:
+        rows, uow.timers_new = uow.timers_new, []
+        uow.session.execute(insert(Timer.__table__), rows)
 
 
 def claim_due(uow, now: datetime, limit: int = 1000, requeue_after: float = 5.0,

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from .history import write_pending
+from .history import write_pending as write_history
+from .timers import write_pending as write_timers
 from .now import SystemClock
 
 
@@ -18,8 +19,11 @@ class UnitOfWork:
     def _forget(self) -> None:
         self._after_commit: list = []
         self.events: list[dict] = []  # history entries not yet written (see engine.history)
-        # case id -> its pending timers, read once per unit of work (see engine.timers)
+        # case id -> its pending timers, read once per unit of work, and the timers
+        # scheduled and cancelled since, written at commit (see engine.timers)
         self.pending_timers: dict[int, list] = {}
+        self.timers_new: list[dict] = []
+        self.timers_cancelled: list[int] = []
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._factory()
@@ -34,7 +38,8 @@ class UnitOfWork:
             self.session = None
 
     def commit(self) -> None:
-        write_pending(self)
+        write_history(self)
+        write_timers(self)
         self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:

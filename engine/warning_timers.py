@@ -3,7 +3,7 @@
 A warning timer says "the card of this case (or of this task) may move now".
 On the first working day after a holiday thousands fall due in the same
 second, so a batch is worked from plain rows: one read each for the cases,
-their open tasks, their pending warning timers and their matters; each
+their open tasks, their pending timers and their matters; each
 target's level as of now (the same rule as `warnings.refresh`); then one
 statement per table for the changed cards, their events, and the timers the
 targets want next. Only the fired timer's target is looked at: every other
@@ -19,12 +19,13 @@ from datetime import datetime
 from functools import lru_cache
 
 import orjson
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 
 from . import timers
 from .clock.calendar import get_calendar
 from .deadlines import OPEN_TASK_STATES
-from .models import Case, Matter, Task, Timer
+from .models import Case, Matter, Task
+from .timers import Wanted
 from .warnings import (DEFAULT_CASE_WARN, DEFAULT_TASK_WARN, KIND, change_record, level_at,
                        message, refresh, send, warn_at)
 from .workflow.specs import compiled
@@ -72,16 +73,11 @@ class _Batch:
                 .where(Task.case_id.in_(ids), Task.state.in_(OPEN_TASK_STATES))):
             self.open_tasks[row.id] = row
             self.departments[row.case_id].add(row.department)
-        self.pending: dict[tuple, list] = defaultdict(list)  # (case id, task id) -> timers
-        for row in self.session.execute(
-                select(Timer.id, Timer.case_id, Timer.task_id, Timer.key, Timer.due_at)
-                .where(Timer.case_id.in_(ids), Timer.kind == KIND, *timers.PENDING)):
-            self.pending[(row.case_id, row.task_id)].append(row)
+        timers.read_pending(uow, ids)
         matter_ids = {row.matter_id for row in cases.values()}
         self.matters = {m.id: (m.key, compiled(m).package) for m in self.session.scalars(
             select(Matter).where(Matter.id.in_(matter_ids)))}
         self.case_cards, self.task_cards = [], []
-        self.cancelled, self.scheduled = [], []
 
     def run(self, targets: dict[int, set]) -> None:
         for case_id, row in self.cases.items():
@@ -98,12 +94,12 @@ class _Batch:
         else:
             task = self.open_tasks.get(task_id)
             if task is None:  # no longer open: nothing of it may fire any more
-                self._sync(case.id, task_id, {})
+                timers.sync(self.uow, case.id, KIND, {}, prefix=f"task:{task_id}:")
                 return
             prefix, due_at, card = f"task:{task_id}", task.due_at, task.warning
             warn_before = (package.tasks.get(task.task) or {}).get("warn_before") or \
                 DEFAULT_TASK_WARN
-        wanted = {}
+        wanted: dict[str, Wanted] = {}
         if due_at is not None:
             yellow_at = _yellow_at(package.calendar, due_at,
                                    orjson.dumps(warn_before, option=orjson.OPT_SORT_KEYS))
@@ -111,10 +107,10 @@ class _Batch:
             if level != card:
                 self._change(case, matter_key, package, task_id, card, level, due_at)
             if level == "none":
-                wanted[f"{prefix}:yellow"] = yellow_at
+                wanted[f"{prefix}:yellow"] = Wanted(yellow_at, task_id, {"level": "yellow"})
             if level != "red":
-                wanted[f"{prefix}:red"] = due_at
-        self._sync(case.id, task_id, wanted)
+                wanted[f"{prefix}:red"] = Wanted(due_at, task_id, {"level": "red"})
+        timers.sync(self.uow, case.id, KIND, wanted, prefix=f"{prefix}:")
 
     def _change(self, case, matter_key: str, package, task_id, old: str, level: str,
                 due_at: datetime) -> None:
@@ -134,34 +130,13 @@ class _Batch:
         send(self.uow, message(self.uow, case.case_no, matter_key, target, departments, old,
                                level, due_at))
 
-    def _sync(self, case_id: int, task_id: int | None, wanted: dict[str, datetime]) -> None:
-        """The target's pending timers become exactly `wanted` (as `timers.sync` does)."""
-        have = set()
-        for timer in self.pending.get((case_id, task_id), ()):
-            if wanted.get(timer.key) != timer.due_at or timer.key in have:
-                self.cancelled.append(timer.id)
-            else:
-                have.add(timer.key)
-        for key, due_at in wanted.items():
-            if key not in have:
-                self.scheduled.append({"kind": KIND, "key": key, "case_id": case_id,
-                                       "task_id": task_id, "due_at": due_at,
-                                       "payload": {"level": key.rsplit(":", 1)[1]},
-                                       "created_at": self.now})
-
     def _write(self) -> None:
-        """One statement per table for the whole batch."""
-        session, now = self.session, self.now
+        """One statement per table for the whole batch (timers: see `timers.write_pending`)."""
         for model, cards in ((Case, self.case_cards), (Task, self.task_cards)):
             if cards:
                 table = model.__table__
                 values = {"warning": bindparam("card")}
                 if model is Case:  # the version column: anything holding an old copy must see it
                     values["lock_version"] = table.c.lock_version + 1
-                session.execute(update(table).where(table.c.id == bindparam("row_id"))
+                self.session.execute(update(table).where(table.c.id == bindparam("row_id"))
                                 .values(**values), cards)
-        if self.cancelled:
-            session.execute(update(Timer.__table__).where(Timer.id.in_(self.cancelled))
-                            .values(cancelled_at=now))
-        if self.scheduled:
-            session.execute(insert(Timer.__table__), self.scheduled)

@@ -68,7 +68,7 @@ def refresh(uow, case: Case, reason: str | None = None) -> None:
         timers.cancel_all(uow, case)
         return
     if not clock_running(case) or "stopped_at" in (case.clock or {}):
-        timers.sync(uow, case, KIND, {})
+        timers.sync(uow, case.id, KIND, {})
         return
     cal = get_calendar(case.matter.definition.get("calendar", "CN"))
     now = uow.now()
@@ -88,7 +88,7 @@ def refresh(uow, case: Case, reason: str | None = None) -> None:
                                                 {"level": "yellow"})
         if level != "red":
             wanted[f"{prefix}:red"] = Wanted(due_at, task.id if task else None, {"level": "red"})
-    timers.sync(uow, case, KIND, wanted)
+    timers.sync(uow, case.id, KIND, wanted)
 
 
 def change(uow, case: Case, task: Task | None, level: str, due_at: datetime,
