@@ -14,7 +14,7 @@ import secrets
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -132,8 +132,21 @@ def variables_of(case: Case) -> dict:
     return variables
 
 
+def _locking(query):
+    """Read the case row under its lock, fresh, with its tasks."""
+    return (query.with_for_update(of=Case).options(selectinload(Case.tasks))
+            .execution_options(populate_existing=True))
+
+
+# built once: every operation on a case starts with one of these
+_LOCK_CASE = _locking(select(Case)).where(Case.id == bindparam("case_id"))
+_LOCK_CASE_OF_TASK = (_locking(select(Case, Task.department))
+                      .join(Task, Task.case_id == Case.id)
+                      .where(Task.id == bindparam("task_id")))
+
+
 def lock_case(uow, case_id: int) -> Case:
-    case = uow.session.scalar(_locking(select(Case)).where(Case.id == case_id))
+    case = uow.session.scalar(_LOCK_CASE, {"case_id": case_id})
     if case is None:
         raise NotFound("no such case")
     return case
@@ -142,16 +155,8 @@ def lock_case(uow, case_id: int) -> Case:
 def lock_case_of_task(uow, task_id: int) -> tuple[Case, str] | None:
     """The case a task belongs to, locked, and the task's department: one statement
     (plus the case's tasks), where looking the task up first would be two."""
-    found = uow.session.execute(_locking(select(Case, Task.department))
-                                .join(Task, Task.case_id == Case.id)
-                                .where(Task.id == task_id)).first()
+    found = uow.session.execute(_LOCK_CASE_OF_TASK, {"task_id": task_id}).first()
     return (found[0], found[1]) if found is not None else None
-
-
-def _locking(query):
-    """Read the case row under its lock, fresh, with its tasks."""
-    return (query.with_for_update(of=Case).options(selectinload(Case.tasks))
-            .execution_options(populate_existing=True))
 
 
 def find_case(uow, case_no: str, lock: bool = False) -> Case:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .access import ROLES, Actor
 from .errors import Conflict, Invalid, Unauthorized
@@ -81,11 +81,14 @@ def login(uow, username: str, password: str, ttl_hours: int) -> tuple[str, objec
     return token, expires_at
 
 
+_USER_OF_TOKEN = (select(User, ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id)
+                  .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
 def authenticate(uow, token: str) -> Actor:
     """The staff member behind a bearer token (one query: every staff request pays it)."""
-    found = uow.session.execute(
-        select(User, ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _token_hash(token or ""))).first()
+    found = uow.session.execute(_USER_OF_TOKEN,
+                                {"token_hash": _token_hash(token or "")}).first()
     if found is None or found.expires_at <= uow.now():
         raise Unauthorized("missing, unknown or expired token")
     if not found.User.active:

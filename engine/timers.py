@@ -20,7 +20,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Callable, NamedTuple
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 
 from .models import Case, Timer
 
@@ -72,13 +72,16 @@ def pending(uow, case_id: int, kind: str | None = None) -> list[Pending]:
     return [timer for timer in known if kind is None or timer.kind == kind]
 
 
+_PENDING_OF_CASES = select(Timer.case_id, Timer.id, Timer.kind, Timer.key, Timer.due_at,
+                           Timer.task_id).where(
+    Timer.case_id.in_(bindparam("case_ids", expanding=True)), *PENDING)
+
+
 def read_pending(uow, case_ids: list[int]) -> None:
     """The pending timers of many cases in one query (a batch of fired timers)."""
     found: dict[int, list[Pending]] = {case_id: [] for case_id in case_ids}
     with uow.session.no_autoflush:
-        for row in uow.session.execute(
-                select(Timer.case_id, Timer.id, Timer.kind, Timer.key, Timer.due_at,
-                       Timer.task_id).where(Timer.case_id.in_(case_ids), *PENDING)):
+        for row in uow.session.execute(_PENDING_OF_CASES, {"case_ids": case_ids}):
             found[row.case_id].append(Pending(*row[1:]))
     uow.pending_timers.update(found)
 
@@ -123,15 +126,20 @@ def _cancel(uow, case_id: int, timer: Pending) -> None:
 
 
 def cancel_all(uow, case: Case) -> None:
-    """The case ended: nothing of it may fire any more."""
-    uow.session.execute(update(Timer).where(Timer.case_id == case.id, *PENDING)
-                        .values(cancelled_at=uow.now()))
+    """The case ended: nothing of it may fire any more (written at commit)."""
+    uow.timers_ended.add(case.id)
     uow.timers_new[:] = [row for row in uow.timers_new if row["case_id"] != case.id]
     uow.pending_timers[case.id] = []
 
 
 def write_pending(uow) -> None:
-    """What `sync` decided, in two statements (a timer fired meanwhile stays fired)."""
+    """What `sync` and `cancel_all` decided, in a statement each (a timer fired
+    meanwhile stays fired)."""
+    if uow.timers_ended:
+        case_ids, uow.timers_ended = sorted(uow.timers_ended), set()
+        uow.session.execute(update(Timer).where(Timer.case_id.in_(case_ids), *PENDING)
+                            .values(cancelled_at=uow.now()),
+                            execution_options={"synchronize_session": False})
     if uow.timers_cancelled:
         ids, uow.timers_cancelled = uow.timers_cancelled, []
         uow.session.execute(update(Timer).where(Timer.id.in_(ids), *PENDING)

@@ -24,6 +24,7 @@ class UnitOfWork:
         self.pending_timers: dict[int, list] = {}
         self.timers_new: list[dict] = []
         self.timers_cancelled: list[int] = []
+        self.timers_ended: set[int] = set()  # cases whose every pending timer goes
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._factory()
