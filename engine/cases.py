@@ -133,7 +133,12 @@ def variables_of(case: Case) -> dict:
 
 
 def _locking(query):
-    """Read the case row under its lock, fresh, with its tasks."""
+    """Read the case row under its lock, fresh, with its tasks.
+
+    The tasks (and later the pending timers) are read by statements of their
+    own once the lock is held: on PostgreSQL a subquery of the locking
+    statement would see the data as it was before a concurrent writer of the
+    same case committed, even though the case row itself comes back fresh."""
     return (query.with_for_update(of=Case).options(selectinload(Case.tasks))
             .execution_options(populate_existing=True))
 
