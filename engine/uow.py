@@ -1,11 +1,14 @@
-"""Unit of work: one transaction per engine operation; nothing else commits."""
+"""Unit of work: one transaction per engine operation; nothing else commits.
+
+What an operation appends (history entries, timers scheduled or cancelled) is
+kept here and written in a statement per kind just before the commit."""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from .history import write_pending as write_history
-from .timers import write_pending as write_timers
 from .now import SystemClock
+from .timers import write_pending as write_timers
 
 
 class UnitOfWork:
