@@ -16,27 +16,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from functools import lru_cache
 
-import orjson
 from sqlalchemy import bindparam, select, update
 
-from . import timers
-from .clock.calendar import get_calendar
+from . import history, timers
 from .deadlines import OPEN_TASK_STATES
 from .models import Case, Matter, Task
 from .timers import Wanted
-from .warnings import (DEFAULT_CASE_WARN, DEFAULT_TASK_WARN, KIND, change_record, level_at,
-                       message, refresh, send, warn_at)
+from .warnings import KIND, announce, change_record, outlook, refresh, warn_before
 from .workflow.specs import compiled
 
 RUNNING = ("submitted", "in_progress")
-
-
-@lru_cache(maxsize=65536)
-def _yellow_at(calendar: str, due_at: datetime, warn_before: bytes) -> datetime:
-    """Cases of one matter share few deadlines (clones of a day's intake): compute each once."""
-    return warn_at(get_calendar(calendar), due_at, orjson.loads(warn_before))
 
 
 @timers.handler(KIND)
@@ -89,46 +79,32 @@ class _Batch:
         """The card of one target as of now, and the timers it wants next."""
         matter_key, package = self.matters[case.matter_id]
         if task_id is None:
-            prefix, due_at, card = "case", case.due_at, case.warning
-            warn_before = package.deadline.get("warn_before") or DEFAULT_CASE_WARN
+            prefix, due_at, card, name = "case", case.due_at, case.warning, None
         else:
             task = self.open_tasks.get(task_id)
             if task is None:  # no longer open: nothing of it may fire any more
                 timers.sync(self.uow, case.id, KIND, {}, prefix=f"task:{task_id}:")
                 return
-            prefix, due_at, card = f"task:{task_id}", task.due_at, task.warning
-            warn_before = (package.tasks.get(task.task) or {}).get("warn_before") or \
-                DEFAULT_TASK_WARN
+            prefix, due_at, card, name = f"task:{task_id}", task.due_at, task.warning, task.task
         wanted: dict[str, Wanted] = {}
         if due_at is not None:
-            yellow_at = _yellow_at(package.calendar, due_at,
-                                   orjson.dumps(warn_before, option=orjson.OPT_SORT_KEYS))
-            level = level_at(self.now, due_at, yellow_at)
+            before = warn_before(package.deadline, package.tasks, name)
+            level, wanted = outlook(self.now, package.calendar, due_at, before, prefix, task_id)
             if level != card:
                 self._change(case, matter_key, package, task_id, card, level, due_at)
-            if level == "none":
-                wanted[f"{prefix}:yellow"] = Wanted(yellow_at, task_id, {"level": "yellow"})
-            if level != "red":
-                wanted[f"{prefix}:red"] = Wanted(due_at, task_id, {"level": "red"})
         timers.sync(self.uow, case.id, KIND, wanted, prefix=f"{prefix}:")
 
     def _change(self, case, matter_key: str, package, task_id, old: str, level: str,
                 due_at: datetime) -> None:
         task = self.open_tasks.get(task_id) if task_id is not None else None
-        record = change_record(task.task if task else None, old, level, due_at)
-        self.uow.events.append({"case_id": case.id, "at": self.now, "task_id": task_id,
-                                **record})  # written with the unit's other history entries
+        history.record(self.uow, case, task=task,
+                       **change_record(task.task if task else None, old, level, due_at))
         if task is None:
             self.case_cards.append({"row_id": case.id, "card": level})
-            departments = sorted({package.lead_department} | self.departments[case.id])
-            target = None
         else:
             self.task_cards.append({"row_id": task.id, "card": level})
-            departments = [task.department]
-            target = {"id": task.id, "task": task.task, "name": task.name,
-                      "department": task.department}
-        send(self.uow, message(self.uow, case.case_no, matter_key, target, departments, old,
-                               level, due_at))
+        announce(self.uow, case.case_no, matter_key, task,
+                 {package.lead_department} | self.departments[case.id], old, level, due_at)
 
     def _write(self) -> None:
         """One statement per table for the whole batch (timers: see `timers.write_pending`)."""

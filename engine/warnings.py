@@ -11,7 +11,9 @@ Each change is an event (public for the case) and a notification.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
+import orjson
 from sqlalchemy import select
 
 from . import history, timers
@@ -54,12 +56,33 @@ def level_at(now: datetime, due_at: datetime, yellow_at: datetime) -> str:
     return "yellow" if now >= yellow_at else "none"
 
 
-def _warn_before(case: Case, task: Task | None):
-    definition = case.matter.definition
+def warn_before(deadline: dict, tasks: dict, task: str | None):
+    """How long before its due instant a target's yellow card comes (the matter's
+    `deadline` and `tasks` settings; `task` None: the case)."""
     if task is None:
-        return (definition.get("deadline") or {}).get("warn_before") or DEFAULT_CASE_WARN
-    config = (definition.get("tasks") or {}).get(task.task) or {}
-    return config.get("warn_before") or DEFAULT_TASK_WARN
+        return deadline.get("warn_before") or DEFAULT_CASE_WARN
+    return (tasks.get(task) or {}).get("warn_before") or DEFAULT_TASK_WARN
+
+
+@lru_cache(maxsize=65536)
+def _yellow_at(calendar: str, due_at: datetime, before: bytes) -> datetime:
+    return warn_at(get_calendar(calendar), due_at, orjson.loads(before))
+
+
+def outlook(now: datetime, calendar: str, due_at: datetime, before, prefix: str,
+            task_id: int | None) -> tuple[str, dict[str, Wanted]]:
+    """A target's card as of now, and the timers that will move it next.
+
+    Cases of one matter share few deadlines (a day's intake), so each yellow
+    instant is computed once per process."""
+    yellow_at = _yellow_at(calendar, due_at, orjson.dumps(before, option=orjson.OPT_SORT_KEYS))
+    level = level_at(now, due_at, yellow_at)
+    wanted = {}
+    if level == "none":
+        wanted[f"{prefix}:yellow"] = Wanted(yellow_at, task_id, {"level": "yellow"})
+    if level != "red":
+        wanted[f"{prefix}:red"] = Wanted(due_at, task_id, {"level": "red"})
+    return level, wanted
 
 
 def refresh(uow, case: Case, reason: str | None = None) -> None:
@@ -70,7 +93,9 @@ def refresh(uow, case: Case, reason: str | None = None) -> None:
     if not clock_running(case) or "stopped_at" in (case.clock or {}):
         timers.sync(uow, case.id, KIND, {})
         return
-    cal = get_calendar(case.matter.definition.get("calendar", "CN"))
+    definition = case.matter.definition
+    calendar = definition.get("calendar", "CN")
+    deadline, tasks = definition.get("deadline") or {}, definition.get("tasks") or {}
     now = uow.now()
     wanted: dict[str, Wanted] = {}
     targets = [(None, "case", case.due_at)] + [
@@ -78,16 +103,13 @@ def refresh(uow, case: Case, reason: str | None = None) -> None:
     for task, prefix, due_at in targets:
         if due_at is None:
             continue
-        yellow_at = warn_at(cal, due_at, _warn_before(case, task))
-        level = level_at(now, due_at, yellow_at)
+        before = warn_before(deadline, tasks, task.task if task is not None else None)
+        level, next_timers = outlook(now, calendar, due_at, before, prefix,
+                                     task.id if task is not None else None)
         holder = task if task is not None else case
         if level != holder.warning:
             change(uow, case, task, level, due_at, reason)
-        if level == "none":
-            wanted[f"{prefix}:yellow"] = Wanted(yellow_at, task.id if task else None,
-                                                {"level": "yellow"})
-        if level != "red":
-            wanted[f"{prefix}:red"] = Wanted(due_at, task.id if task else None, {"level": "red"})
+        wanted.update(next_timers)
     timers.sync(uow, case.id, KIND, wanted)
 
 
@@ -98,17 +120,12 @@ def change(uow, case: Case, task: Task | None, level: str, due_at: datetime,
     old, holder.warning = holder.warning, level
     record = change_record(task.task if task is not None else None, old, level, due_at, reason)
     history.record(uow, case, task=task, **record)
-    if task is not None:
-        departments = [task.department]
-        target = {"id": task.id, "task": task.task, "name": task.name,
-                  "department": task.department}
-    else:
+    case_departments = None
+    if task is None:
         from .workflow.specs import compiled
-        departments = sorted({compiled(case.matter).package.lead_department} |
-                             {t.department for t in case.tasks if t.state in OPEN_TASK_STATES})
-        target = None
-    send(uow, message(uow, case.case_no, case.matter.key, target, departments, old, level,
-                      due_at))
+        case_departments = {compiled(case.matter).package.lead_department} | \
+            {t.department for t in case.tasks if t.state in OPEN_TASK_STATES}
+    announce(uow, case.case_no, case.matter.key, task, case_departments, old, level, due_at)
 
 
 def change_record(task: str | None, old: str, level: str, due_at: datetime,
@@ -124,24 +141,28 @@ def change_record(task: str | None, old: str, level: str, due_at: datetime,
             "new": {**new, "task": task}, "public": False, "text": None}
 
 
-def send(uow, note: dict) -> None:
-    """Hand a message to the notifiers once the change is committed."""
-    notifier = getattr(uow, "notifier", None)
-    if notifier is not None:
-        uow.after_commit(lambda: notifier.notify(note))
-
-
-def message(uow, case_no: str, matter_key: str, task: dict | None, departments: list[str],
-            old: str, level: str, due_at: datetime) -> dict:
-    """Who hears of it: the task's department (handlers; supervisors too on red); for
-    the case, the lead department and every department with open work."""
+def announce(uow, case_no: str, matter_key: str, task, case_departments: set | None,
+             old: str, level: str, due_at: datetime) -> None:
+    """Notify a change once it is committed. Who hears of it: the task's department
+    (a task object or row); for the case (`task` None), `case_departments`, i.e. the
+    lead department and every department with open work. Handlers, and supervisors
+    too on red."""
+    if task is not None:
+        departments = [task.department]
+        target = {"id": task.id, "task": task.task, "name": task.name,
+                  "department": task.department}
+    else:
+        departments, target = sorted(case_departments), None
     roles = ["handler", "supervisor"] if level == "red" else ["handler"]
     recipients = sorted(name for name, user_departments, user_roles in _staff(uow)
                         if set(user_departments) & set(departments) and set(user_roles) & set(roles))
-    return {"event": "warning", "level": level, "previous": old,
-            "target": "task" if task else "case", "case_no": case_no, "matter": matter_key,
-            "task": task, "due_at": due_at.isoformat(), "at": uow.now().isoformat(),
+    note = {"event": "warning", "level": level, "previous": old,
+            "target": "task" if target else "case", "case_no": case_no, "matter": matter_key,
+            "task": target, "due_at": due_at.isoformat(), "at": uow.now().isoformat(),
             "departments": departments, "roles": roles, "recipients": recipients}
+    notifier = getattr(uow, "notifier", None)
+    if notifier is not None:
+        uow.after_commit(lambda: notifier.notify(note))
 
 
 def _staff(uow) -> list[tuple]:
