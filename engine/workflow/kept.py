@@ -37,8 +37,3 @@ def keep(case_id: int, stamp: tuple, workflow: BpmnWorkflow) -> None:
         _kept.move_to_end(case_id)
         while len(_kept) > CAPACITY:
             _kept.popitem(last=False)
-
-
-def forget_all() -> None:
-    with _lock:
-        _kept.clear()
