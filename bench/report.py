@@ -10,6 +10,13 @@ def _check(ok: bool | None) -> str:
     return "" if ok is None else ("✅" if ok else "❌")
 
 
+def _throughput(label: str, m: dict, unit: str, target: int) -> tuple:
+    """A row for a saturated HTTP phase: rate, latencies, server CPU per `unit`."""
+    return (label, f"{_f(m['per_s'])} {unit}s/s, p50 {_f(m['p50_ms'])} ms, p99 "
+                   f"{_f(m['p99_ms'])} ms; server CPU {_f(m['server_cpu_ms'], '{:.1f}')} "
+                   f"ms/{unit}", f"≥ {target}/s", _check(m["per_s"] >= target))
+
+
 def table(r: dict) -> str:
     rows = [("figure", "value", "target", "")]
     http = r.get("http")
@@ -20,18 +27,11 @@ def table(r: dict) -> str:
         rows.append(("floor: 1 INSERT + COMMIT over the same stack",
                      f"{_f(f['per_s'])} req/s, p50 {_f(f['p50_ms'], '{:.1f}')} ms, "
                      f"p99 {_f(f['p99_ms'], '{:.1f}')} ms", "", ""))
-        i = large["intake"]
-        rows.append((f"intake ({n_large:,} cases)",
-                     f"{_f(i['per_s'])} cases/s, p50 {_f(i['p50_ms'])} ms, p99 "
-                     f"{_f(i['p99_ms'])} ms; server CPU {_f(i['server_cpu_ms'], '{:.1f}')} "
-                     f"ms/case", "≥ 150/s", _check(i["per_s"] >= 150)))
+        rows.append(_throughput(f"intake ({n_large:,} cases)", large["intake"], "case", 150))
         ratio = large["intake_over_floor"]
         rows.append(("intake / floor", f"{ratio:.2f}", "≥ 0.30", _check(ratio >= 0.3)))
-        h = large["handoff"]
-        rows.append((f"handoff ({n_large:,} cases)",
-                     f"{_f(h['per_s'])} completions/s, p50 {_f(h['p50_ms'])} ms, p99 "
-                     f"{_f(h['p99_ms'])} ms; server CPU {_f(h['server_cpu_ms'], '{:.1f}')} "
-                     f"ms/completion", "≥ 300/s", _check(h["per_s"] >= 300)))
+        rows.append(_throughput(f"handoff ({n_large:,} cases)", large["handoff"], "completion",
+                                300))
         p = large["progress"]
         rows.append((f"progress ({n_large:,} cases)",
                      f"{_f(p['per_s'])} queries/s, p50 {_f(p['p50_ms'], '{:.1f}')} ms, p99 "
