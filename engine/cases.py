@@ -17,6 +17,7 @@ import orjson
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import deadlines, history, matters, process_timers, timers, warnings
 from .access import APPLICANT, SYSTEM
@@ -97,12 +98,13 @@ def submit_case(uow, matter_key: str, applicant, form,
 
 def _create(uow, matter, applicant, form, idempotency_key, fingerprint) -> Case:
     now = uow.now()
-    case = Case(code_salt=secrets.token_hex(8), matter=matter, matter_id=matter.id,
+    case = Case(code_salt=secrets.token_hex(8), matter_id=matter.id,
                 status="submitted", applicant=applicant, form=form, results={},
                 missing_materials=[], submitted_at=now, warning="none", clock={},
                 idempotency_key=idempotency_key, request_fingerprint=fingerprint,
                 tasks=[])  # a new case: no need to read its tasks or timers back
     uow.session.add(case)
+    set_committed_value(case, "matter", matter)  # shared and read-only: not added
     uow.session.flush()
     timers.none_pending(uow, case.id)
     case.case_no = f"{now.astimezone(LOCAL_TZ):%Y%m%d}{case.id:08d}"

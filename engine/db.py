@@ -56,5 +56,11 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# Session.info key of the deployed matter versions the sessions of one factory share
+# (see engine.matters.version)
+MATTER_VERSIONS = "matter_versions"
+
+
 def make_session_factory(engine: Engine) -> sessionmaker:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True,
+                        info={MATTER_VERSIONS: {}})

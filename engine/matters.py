@@ -7,12 +7,15 @@ import logging
 import orjson
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .access import Actor
+from .db import MATTER_VERSIONS
 from .errors import Conflict, Invalid, NotFound
-from .models import Department, Matter
+from .models import Case, Department, Matter
 from .package import MatterPackage, PackageInvalid, load_package
 
 log = logging.getLogger(__name__)
@@ -68,12 +71,52 @@ def load_examples(uow, processes_dir: Path, bpmn_dir: Path) -> list[str]:
     return loaded
 
 
+_LATEST = (select(Matter.id).where(Matter.key == bindparam("key"))
+           .order_by(Matter.version.desc()).limit(1))
+
+
 def latest(uow, key: str) -> Matter:
-    matter = uow.session.scalar(
-        select(Matter).where(Matter.key == key).order_by(Matter.version.desc()).limit(1))
-    if matter is None:
+    matter_id = uow.session.scalar(_LATEST, {"key": key})
+    if matter_id is None:
         raise NotFound(f"no matter {key!r}")
-    return matter
+    return version(uow.session, matter_id)
+
+
+# -- deployed versions, read once per process ------------------------------------
+
+_VERSION = select(Matter.__table__).where(Matter.__table__.c.id == bindparam("id"))
+
+
+def version(session, matter_id: int) -> Matter:
+    """A deployed matter version, read from the database once per session factory.
+
+    A version never changes once deployed, so one detached `Matter` (files
+    included) serves every session of the process, read-only: loading a case
+    no longer reads and parses its matter's definition, form and title (some
+    8 KB of JSON) every time. The row is read through the session's connection,
+    so that it cannot flush what the caller has changed."""
+    versions = session.info.get(MATTER_VERSIONS)
+    hit = versions.get(matter_id) if versions is not None else None
+    if hit is None:
+        row = session.connection().execute(_VERSION, {"id": matter_id}).one_or_none()
+        if row is None:
+            raise NotFound(f"no matter version {matter_id}")
+        hit = Matter(**row._mapping)
+        make_transient_to_detached(hit)  # as if loaded, and never to be written
+        if versions is not None:
+            versions[matter_id] = hit
+    return hit
+
+
+@event.listens_for(Case, "load")
+def _matter_of_loaded_case(case: Case, context) -> None:
+    if "matter_id" in case.__dict__:
+        set_committed_value(case, "matter", version(context.session, case.matter_id))
+
+
+@event.listens_for(Case, "refresh")
+def _matter_of_refreshed_case(case: Case, context, _attrs) -> None:
+    _matter_of_loaded_case(case, context)
 
 
 def catalogue(uow) -> list[Matter]:

@@ -116,7 +116,9 @@ class Case(Base):
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
 
-    matter: Mapped[Matter] = relationship(lazy="joined")
+    # set from the deployed versions read once per process when a case is loaded
+    # (engine.matters.version); a lazy load only if that was bypassed
+    matter: Mapped[Matter] = relationship()
     tasks: Mapped[list["Task"]] = relationship(back_populates="case", order_by="Task.id")
 
     __mapper_args__ = {"version_id_col": lock_version}

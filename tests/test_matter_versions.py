@@ -1,0 +1,77 @@
+"""Deployed matter versions are read once per process (engine.matters.version):
+loading a case sets its matter from there instead of reading and parsing the
+matter's row again, and the shared object never joins a session."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, inspect
+
+from engine import cases, handling, matters
+from engine.access import Actor
+from engine.models import Case
+
+from .helpers import example_form, task_output
+
+ADMIN = Actor("admin", frozenset(), frozenset({"admin"}))
+PERSON = {"name": "李四", "id_type": "id_card", "id_number": "110101199001011234",
+          "phone": "13900000000"}
+KEY = "retirement"
+
+
+@pytest.fixture
+def matter_reads(runtime):
+    """Statements that read a matter's whole row (definition, form, files)."""
+    seen = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "matter.definition" in statement:
+            seen.append(statement)
+    event.listen(runtime.engine, "before_cursor_execute", count)
+    yield seen
+    event.remove(runtime.engine, "before_cursor_execute", count)
+
+
+def _submit(runtime) -> int:
+    with runtime.uow() as uow:
+        case, _ = cases.submit_case(uow, KEY, PERSON, example_form(KEY))
+        uow.commit()
+        return case.id
+
+
+def test_a_version_is_read_once_for_every_case_of_it(runtime, matter_reads):
+    first, second = _submit(runtime), _submit(runtime)
+    with runtime.uow() as uow:
+        one, two = (cases.lock_case(uow, first), cases.lock_case(uow, second))
+        assert one.matter is two.matter
+        assert one.matter.key == KEY and one.matter.definition["key"] == KEY
+    with runtime.uow() as uow:
+        task = next(t for t in cases.lock_case(uow, first).tasks if t.state == "ready")
+        handling.complete(uow, ADMIN, task.id, task_output(KEY, task.task))
+        uow.commit()
+    assert len(matter_reads) == 1
+
+
+def test_the_shared_version_never_joins_a_session(runtime):
+    with runtime.uow() as uow:
+        case, _ = cases.submit_case(uow, KEY, PERSON, example_form(KEY))
+        shared = case.matter
+        uow.commit()
+        assert inspect(shared).detached
+    with runtime.uow() as uow:
+        case = uow.session.get(Case, case.id)
+        assert case.matter is shared and inspect(shared).detached
+        assert matters.latest(uow, KEY) is shared
+
+
+def test_each_runtime_reads_its_own_database(runtime, prepared, clock):
+    """The versions belong to a session factory: another runtime reads again."""
+    from engine.runtime import Runtime
+    case_id = _submit(runtime)
+    other = Runtime(prepared, clock=clock)
+    try:
+        with runtime.uow() as uow:
+            mine = uow.session.get(Case, case_id).matter
+        with other.uow() as theirs:  # one at a time: SQLite has one writer
+            assert theirs.session.get(Case, case_id).matter is not mine
+    finally:
+        other.close()
