@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from . import deadlines, history, matters, process_timers, timers, warnings
 from .access import APPLICANT, SYSTEM
+from .db import next_id
 from .errors import Conflict, Invalid, NotFound
 from .forms import form_errors
 from .models import Case, Task
@@ -98,16 +99,17 @@ def submit_case(uow, matter_key: str, applicant, form,
 
 def _create(uow, matter, applicant, form, idempotency_key, fingerprint) -> Case:
     now = uow.now()
-    case = Case(code_salt=secrets.token_hex(8), matter_id=matter.id,
+    # the id first, so that the case number is known and the row written once, whole
+    case_id = next_id(uow.session, Case.__table__)
+    case = Case(id=case_id, case_no=f"{now.astimezone(LOCAL_TZ):%Y%m%d}{case_id:08d}",
+                code_salt=secrets.token_hex(8), matter_id=matter.id,
                 status="submitted", applicant=applicant, form=form, results={},
                 missing_materials=[], submitted_at=now, warning="none", clock={},
                 idempotency_key=idempotency_key, request_fingerprint=fingerprint,
                 tasks=[])  # a new case: no need to read its tasks or timers back
     uow.session.add(case)
     set_committed_value(case, "matter", matter)  # shared and read-only: not added
-    uow.session.flush()
     timers.none_pending(uow, case.id)
-    case.case_no = f"{now.astimezone(LOCAL_TZ):%Y%m%d}{case.id:08d}"
     history.record(uow, case, "submitted", APPLICANT, new={"status": "submitted"}, public=True,
                    text="已提交申请")
     flow = CaseWorkflow.start(compiled(matter), variables_of(case))

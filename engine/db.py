@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
-from sqlalchemy import create_engine, event
+from sqlalchemy import Table, create_engine, event, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
@@ -54,6 +54,19 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def next_id(session, table: Table) -> int:
+    """The id the next row of `table` will have, taken before the row is written.
+
+    PostgreSQL: the next value of the id column's sequence. SQLite: one more
+    than the largest id, which is safe because the transaction began with
+    `BEGIN IMMEDIATE` (no other writer until it ends) and is what SQLite
+    itself would choose."""
+    if session.get_bind().dialect.name == "postgresql":
+        return session.execute(text("SELECT nextval(pg_get_serial_sequence(:name, 'id'))"),
+                               {"name": f'"{table.name}"'}).scalar_one()
+    return session.execute(select(func.coalesce(func.max(table.c.id), 0) + 1)).scalar_one()
 
 
 # Session.info key of the deployed matter versions the sessions of one factory share

@@ -25,3 +25,25 @@ def complete_in_rounds(settings, work: list[tuple[int, dict]], barrier, results)
         timings.append(time.perf_counter() - started)
     runtime.close()
     results.put({"timings": timings, "errors": errors})
+
+
+def submit_in_rounds(settings, key: str, form: dict, rounds: int, barrier, results) -> None:
+    """One intake per round, at the same instant as the peer's."""
+    from engine import cases
+    from engine.runtime import Runtime
+
+    runtime = Runtime(settings)
+    made, errors = [], []
+    for _ in range(rounds):
+        barrier.wait(timeout=60)
+        try:
+            with runtime.uow() as uow:
+                case, _ = cases.submit_case(uow, key, {"name": "赵六", "id_type": "id_card",
+                                                       "id_number": "110101199001011234",
+                                                       "phone": "13900000000"}, form)
+                uow.commit()
+                made.append((case.id, case.case_no))
+        except Exception as exc:  # reported to the parent, which fails the test
+            errors.append(f"{type(exc).__name__}: {exc}")
+    runtime.close()
+    results.put({"made": made, "errors": errors})

@@ -11,7 +11,7 @@ from engine import cases, handling
 from engine.access import Actor
 from engine.models import Case, Task
 
-from .concurrency_worker import complete_in_rounds
+from .concurrency_worker import complete_in_rounds, submit_in_rounds
 from .helpers import example_form, task_output
 
 ADMIN = Actor("admin", frozenset(), frozenset({"admin"}))
@@ -71,6 +71,30 @@ def test_simultaneous_completions_lose_no_update(runtime):
           f"{runtime.engine.dialect.name}: lost updates={lost}, "
           f"median {statistics.median(timings) * 1000:.1f} ms, max {max(timings) * 1000:.1f} ms")
     assert lost == 0
+
+
+def test_simultaneous_intakes_get_their_own_case_numbers(runtime):
+    """The case id is taken before the row is written (engine.db.next_id): two
+    processes taking one at the same instant must still get different ones."""
+    key, rounds = "retirement", 15
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    workers = [ctx.Process(target=submit_in_rounds, args=(runtime.settings, key,
+                                                          example_form(key), rounds, barrier,
+                                                          results)) for _ in (1, 2)]
+    for worker in workers:
+        worker.start()
+    reports = [results.get(timeout=300) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+    assert [r["errors"] for r in reports] == [[], []]
+    made = [m for r in reports for m in r["made"]]
+    assert len(made) == 2 * rounds
+    assert len({case_id for case_id, _ in made}) == len({no for _, no in made}) == 2 * rounds
+    with runtime.uow() as uow:
+        stored = {(c.id, c.case_no) for c in uow.session.query(Case)}
+    assert stored == set(made)
+    assert all(no.endswith(f"{case_id:08d}") for case_id, no in made)
 
 
 def test_simultaneous_retries_with_one_idempotency_key_make_one_case(app, runtime):
