@@ -195,12 +195,18 @@ class Timer(Base):
         Index("ix_timer_fired_at", "fired_at",  # how late timers fired (monitoring)
               postgresql_where=text("fired_at IS NOT NULL"),
               sqlite_where=text("fired_at IS NOT NULL")),
+        # a case's pending timers, read by every operation on it: only pending ones
+        # are indexed, so the planner has no better choice and the index does
+        # not grow with the fired and cancelled timers of the years
+        Index("ix_timer_case_pending", "case_id",
+              postgresql_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
+              sqlite_where=text("fired_at IS NULL AND cancelled_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     key: Mapped[str | None] = mapped_column(String(100))
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
     due_at: Mapped[datetime]
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)

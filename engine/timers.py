@@ -118,7 +118,7 @@ def sync(uow, case_id: int, kind: str, wanted: dict[str, Wanted], prefix: str = 
 def _cancel(uow, case_id: int, timer: Pending) -> None:
     uow.pending_timers[case_id].remove(timer)
     if timer.id is not None:
-        uow.timers_cancelled.append(timer.id)
+        uow.timers_cancelled.append((case_id, timer.id))
     else:  # scheduled earlier in this unit of work: it is simply not written
         uow.timers_new[:] = [row for row in uow.timers_new if not (
             row["case_id"] == case_id and row["kind"] == timer.kind and
@@ -141,8 +141,12 @@ def write_pending(uow) -> None:
                             .values(cancelled_at=uow.now()),
                             execution_options={"synchronize_session": False})
     if uow.timers_cancelled:
-        ids, uow.timers_cancelled = uow.timers_cancelled, []
-        uow.session.execute(update(Timer).where(Timer.id.in_(ids), *PENDING)
+        cancelled, uow.timers_cancelled = uow.timers_cancelled, []
+        # by case too: the index of a case's pending timers finds them in any database
+        case_ids = sorted({case_id for case_id, _ in cancelled})
+        uow.session.execute(update(Timer).where(Timer.case_id.in_(case_ids),
+                                                Timer.id.in_([i for _, i in cancelled]),
+                                                *PENDING)
                             .values(cancelled_at=uow.now()),
                             execution_options={"synchronize_session": False})
     if uow.timers_new:

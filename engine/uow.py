@@ -26,7 +26,7 @@ class UnitOfWork:
         # scheduled and cancelled since, written at commit (see engine.timers)
         self.pending_timers: dict[int, list] = {}
         self.timers_new: list[dict] = []
-        self.timers_cancelled: list[int] = []
+        self.timers_cancelled: list[tuple[int, int]] = []  # (case id, timer id)
         self.timers_ended: set[int] = set()  # cases whose every pending timer goes
 
     def __enter__(self) -> "UnitOfWork":
