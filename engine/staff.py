@@ -81,7 +81,10 @@ def login(uow, username: str, password: str, ttl_hours: int) -> tuple[str, objec
     return token, expires_at
 
 
-_USER_OF_TOKEN = (select(User, ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id)
+# what a request needs of its user, not the user (its password hash stays in the table)
+_USER_OF_TOKEN = (select(User.username, User.departments, User.roles, User.active,
+                         ApiToken.expires_at)
+                  .join(ApiToken, ApiToken.user_id == User.id)
                   .where(ApiToken.token_hash == bindparam("token_hash")))
 
 
@@ -91,13 +94,9 @@ def authenticate(uow, token: str) -> Actor:
                                 {"token_hash": _token_hash(token or "")}).first()
     if found is None or found.expires_at <= uow.now():
         raise Unauthorized("missing, unknown or expired token")
-    if not found.User.active:
+    if not found.active:
         raise Unauthorized("the account is disabled")
-    return actor_of(found.User)
-
-
-def actor_of(user: User) -> Actor:
-    return Actor(user.username, frozenset(user.departments), frozenset(user.roles))
+    return Actor(found.username, frozenset(found.departments), frozenset(found.roles))
 
 
 def list_users(uow, actor: Actor) -> list[User]:
