@@ -1,14 +1,15 @@
 """Unit of work: one transaction per engine operation; nothing else commits.
 
 What an operation appends (history entries, timers scheduled or cancelled) is
-kept here and written in a statement per kind just before the commit."""
+kept here and written just before the commit: a statement per kind, sent
+together in one round trip on PostgreSQL (see `db.write_together`)."""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from .history import write_pending as write_history
+from . import history, timers
+from .db import write_together
 from .now import SystemClock
-from .timers import write_pending as write_timers
 
 
 class UnitOfWork:
@@ -42,8 +43,7 @@ class UnitOfWork:
             self.session = None
 
     def commit(self) -> None:
-        write_history(self)
-        write_timers(self)
+        write_together(self.session, history.pending_writes(self) + timers.pending_writes(self))
         self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
