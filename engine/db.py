@@ -69,33 +69,6 @@ def next_id(session, table: Table) -> int:
     return session.execute(select(func.coalesce(func.max(table.c.id), 0) + 1)).scalar_one()
 
 
-TOGETHER_ROWS = 16  # a larger INSERT goes on its own, as one batched executemany
-
-
-def write_together(session, writes: list[tuple]) -> None:
-    """(statement, rows or None) pairs that do not depend on each other's
-    effects, after what the session has pending.
-
-    On PostgreSQL they go in one round trip: the last one carries the others
-    as data-modifying CTEs, and their rows become multi-row VALUES (up to
-    TOGETHER_ROWS rows; more would be compiled anew for every count).
-    Elsewhere, and for larger inserts, one statement after the other."""
-    session.flush()  # rows they refer to (new tasks) first
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        together = [statement if rows is None else statement.values(rows)
-                    for statement, rows in writes if rows is None or len(rows) <= TOGETHER_ROWS]
-        apart = [(s, rows) for s, rows in writes if rows is not None and len(rows) > TOGETHER_ROWS]
-        if len(together) > 1:
-            *riders, last = together
-            for number, statement in enumerate(riders):
-                last = last.add_cte(statement.cte(f"w{number}"))
-            together = [last]
-        writes = [(statement, None) for statement in together] + apart
-    for statement, rows in writes:
-        connection.execute(statement, rows)
-
-
 # Session.info key of the deployed matter versions the sessions of one factory share
 # (see engine.matters.version)
 MATTER_VERSIONS = "matter_versions"

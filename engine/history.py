@@ -21,16 +21,8 @@ def record(uow, case: Case, kind: str, actor: str, *, task: Task | None = None,
                        "old": old, "new": new, "text": text, "public": public})
 
 
-def pending_writes(uow) -> list[tuple]:
-    """(statement, rows) that writes the recorded entries (one for all of them),
-    taken off the unit of work; the caller executes it."""
-    if not uow.events:
-        return []
-    events, uow.events = uow.events, []
-    return [(insert(Event.__table__), events)]
-
-
 def write_pending(uow) -> None:
-    """Write the recorded entries now (before this unit of work reads them back)."""
-    for statement, rows in pending_writes(uow):
-        uow.session.execute(statement, rows)
+    """Write the recorded entries (one statement for all of them)."""
+    if uow.events:
+        events, uow.events = uow.events, []
+        uow.session.execute(insert(Event.__table__), events)

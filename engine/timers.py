@@ -132,29 +132,26 @@ def cancel_all(uow, case: Case) -> None:
     uow.pending_timers[case.id] = []
 
 
-def pending_writes(uow) -> list[tuple]:
-    """What `sync` and `cancel_all` decided as (statement, rows or None), one per
-    kind (a timer fired meanwhile stays fired), taken off the unit of work; the
-    caller executes them. None depends on another's effects."""
-    statements = []
-    table, now = Timer.__table__, uow.now()
-    pending = (table.c.fired_at.is_(None), table.c.cancelled_at.is_(None))
-    ended, uow.timers_ended = uow.timers_ended, set()
-    if ended:
-        statements.append((update(table).where(table.c.case_id.in_(sorted(ended)), *pending)
-                           .values(cancelled_at=now), None))
-    cancelled = [(c, i) for c, i in uow.timers_cancelled if c not in ended]
-    uow.timers_cancelled = []
-    if cancelled:
+def write_pending(uow) -> None:
+    """What `sync` and `cancel_all` decided, in a statement each (a timer fired
+    meanwhile stays fired)."""
+    if uow.timers_ended:
+        case_ids, uow.timers_ended = sorted(uow.timers_ended), set()
+        uow.session.execute(update(Timer).where(Timer.case_id.in_(case_ids), *PENDING)
+                            .values(cancelled_at=uow.now()),
+                            execution_options={"synchronize_session": False})
+    if uow.timers_cancelled:
+        cancelled, uow.timers_cancelled = uow.timers_cancelled, []
         # by case too: the index of a case's pending timers finds them in any database
-        statements.append((update(table).where(
-            table.c.case_id.in_(sorted({case_id for case_id, _ in cancelled})),
-            table.c.id.in_([timer_id for _, timer_id in cancelled]), *pending)
-            .values(cancelled_at=now), None))
+        case_ids = sorted({case_id for case_id, _ in cancelled})
+        uow.session.execute(update(Timer).where(Timer.case_id.in_(case_ids),
+                                                Timer.id.in_([i for _, i in cancelled]),
+                                                *PENDING)
+                            .values(cancelled_at=uow.now()),
+                            execution_options={"synchronize_session": False})
     if uow.timers_new:
         rows, uow.timers_new = uow.timers_new, []
-        statements.append((insert(table), rows))
-    return statements
+        uow.session.execute(insert(Timer.__table__), rows)
 
 
 def claim_due(uow, now: datetime, limit: int = 1000, requeue_after: float = 5.0,

@@ -1,15 +1,14 @@
 """Unit of work: one transaction per engine operation; nothing else commits.
 
 What an operation appends (history entries, timers scheduled or cancelled) is
-kept here and written just before the commit: a statement per kind, sent
-together in one round trip on PostgreSQL (see `db.write_together`)."""
+kept here and written in a statement per kind just before the commit."""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import history, timers
-from .db import write_together
+from .history import write_pending as write_history
 from .now import SystemClock
+from .timers import write_pending as write_timers
 
 
 class UnitOfWork:
@@ -43,7 +42,8 @@ class UnitOfWork:
             self.session = None
 
     def commit(self) -> None:
-        write_together(self.session, history.pending_writes(self) + timers.pending_writes(self))
+        write_history(self)
+        write_timers(self)
         self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:

@@ -107,7 +107,7 @@ class _Batch:
                  {package.lead_department} | self.departments[case.id], old, level, due_at)
 
     def _write(self) -> None:
-        """One statement per table for the whole batch (timers: see `timers.pending_writes`)."""
+        """One statement per table for the whole batch (timers: see `timers.write_pending`)."""
         for model, cards in ((Case, self.case_cards), (Task, self.task_cards)):
             if cards:
                 table = model.__table__
