@@ -32,15 +32,15 @@ def submit_in_rounds(settings, key: str, form: dict, rounds: int, barrier, resul
     from engine import cases
     from engine.runtime import Runtime
 
+    from .helpers import APPLICANT
+
     runtime = Runtime(settings)
     made, errors = [], []
     for _ in range(rounds):
         barrier.wait(timeout=60)
         try:
             with runtime.uow() as uow:
-                case, _ = cases.submit_case(uow, key, {"name": "赵六", "id_type": "id_card",
-                                                       "id_number": "110101199001011234",
-                                                       "phone": "13900000000"}, form)
+                case, _ = cases.submit_case(uow, key, APPLICANT, form)
                 uow.commit()
                 made.append((case.id, case.case_no))
         except Exception as exc:  # reported to the parent, which fails the test

@@ -1,8 +1,11 @@
-"""Helpers that drive the real HTTP API the way clients do."""
+"""Helpers that drive the real HTTP API the way clients do (and, at the end, the
+engine's functions in-process, for tests of what lies under the API)."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+from engine.access import Actor
 
 ROOT = Path(__file__).resolve().parent.parent
 MATTERS = ("open-restaurant", "retirement", "property-transfer")
@@ -133,3 +136,27 @@ def deploy(member, files: dict[str, bytes]):
     return member.client.post("/api/matters", headers=member.headers,
                               data={"package": (io.BytesIO(zip_bytes(files)), "package.zip")},
                               content_type="multipart/form-data")
+
+
+# -- in-process: the engine's functions, one unit of work each ----------------------
+
+ADMIN_ACTOR = Actor("admin", frozenset(), frozenset({"admin"}))
+
+
+def submit_case(runtime, key: str, form: dict | None = None) -> int:
+    """A case of `key` with its example form (or `form`); its id."""
+    from engine import cases
+    with runtime.uow() as uow:
+        case, _ = cases.submit_case(uow, key, APPLICANT,
+                                    example_form(key) if form is None else form)
+        uow.commit()
+        return case.id
+
+
+def complete_a_ready_task(runtime, case_id: int, key: str) -> None:
+    """The case's first ready task, done by an admin with its example output."""
+    from engine import cases, handling
+    with runtime.uow() as uow:
+        task = next(t for t in cases.lock_case(uow, case_id).tasks if t.state == "ready")
+        handling.complete(uow, ADMIN_ACTOR, task.id, task_output(key, task.task))
+        uow.commit()

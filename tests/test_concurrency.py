@@ -35,20 +35,27 @@ def _accepted_cases(runtime, key: str) -> list[tuple[int, tuple, tuple]]:
     return pairs
 
 
-def test_simultaneous_completions_lose_no_update(runtime):
-    key = "retirement"
-    pairs = _accepted_cases(runtime, key)
+def _in_step(target, args_per_process: list[tuple]) -> list[dict]:
+    """Run `target(*args, barrier, results)` in one spawned process per args, in
+    step on a shared barrier; their reports, none of which may carry an error."""
     ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(2), ctx.Queue()
-    workers = [ctx.Process(target=complete_in_rounds,
-                           args=(runtime.settings, [p[i] for p in pairs], barrier, results))
-               for i in (1, 2)]
+    barrier, results = ctx.Barrier(len(args_per_process)), ctx.Queue()
+    workers = [ctx.Process(target=target, args=(*args, barrier, results))
+               for args in args_per_process]
     for worker in workers:
         worker.start()
     reports = [results.get(timeout=300) for _ in workers]
     for worker in workers:
         worker.join(timeout=60)
-    assert [r["errors"] for r in reports] == [[], []]
+    assert [r["errors"] for r in reports] == [[] for _ in workers]
+    return reports
+
+
+def test_simultaneous_completions_lose_no_update(runtime):
+    key = "retirement"
+    pairs = _accepted_cases(runtime, key)
+    reports = _in_step(complete_in_rounds, [(runtime.settings, [p[i] for p in pairs])
+                                            for i in (1, 2)])
 
     lost = 0
     with runtime.uow() as uow:
@@ -77,17 +84,8 @@ def test_simultaneous_intakes_get_their_own_case_numbers(runtime):
     """The case id is taken before the row is written (engine.db.next_id): two
     processes taking one at the same instant must still get different ones."""
     key, rounds = "retirement", 15
-    ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(2), ctx.Queue()
-    workers = [ctx.Process(target=submit_in_rounds, args=(runtime.settings, key,
-                                                          example_form(key), rounds, barrier,
-                                                          results)) for _ in (1, 2)]
-    for worker in workers:
-        worker.start()
-    reports = [results.get(timeout=300) for _ in workers]
-    for worker in workers:
-        worker.join(timeout=60)
-    assert [r["errors"] for r in reports] == [[], []]
+    reports = _in_step(submit_in_rounds,
+                       [(runtime.settings, key, example_form(key), rounds)] * 2)
     made = [m for r in reports for m in r["made"]]
     assert len(made) == 2 * rounds
     assert len({case_id for case_id, _ in made}) == len({no for _, no in made}) == 2 * rounds

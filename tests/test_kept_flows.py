@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from engine import cases, handling, history
-from engine.access import Actor
+from engine import handling, history
 from engine.models import Case, Event
 from engine.workflow import kept
 from engine.workflow.runner import CaseWorkflow
 
-from .helpers import example_form, task_output
+from .helpers import ADMIN_ACTOR as ADMIN
+from .helpers import submit_case, task_output
 
-ADMIN = Actor("admin", frozenset(), frozenset({"admin"}))
-PERSON = {"name": "李四", "id_type": "id_card", "id_number": "110101199001011234",
-          "phone": "13900000000"}
 KEY = "retirement"
 
 
@@ -27,13 +24,6 @@ def loads(monkeypatch):
     monkeypatch.setattr(CaseWorkflow, "load",
                         classmethod(lambda cls, *a: calls.append(1) or original(cls, *a)))
     return calls
-
-
-def _submit(runtime) -> int:
-    with runtime.uow() as uow:
-        case, _ = cases.submit_case(uow, KEY, PERSON, example_form(KEY))
-        uow.commit()
-        return case.id
 
 
 def _ready(runtime, case_id) -> list[tuple[int, str]]:
@@ -49,7 +39,7 @@ def _complete(runtime, task_id, task) -> None:
 
 
 def test_the_next_operation_uses_the_kept_instance(runtime, loads):
-    case_id = _submit(runtime)
+    case_id = submit_case(runtime, KEY)
     (task_id, task), = _ready(runtime, case_id)
     _complete(runtime, task_id, task)
     assert loads == []
@@ -58,7 +48,7 @@ def test_the_next_operation_uses_the_kept_instance(runtime, loads):
 
 def test_an_instance_older_than_the_stored_case_is_not_used(runtime, loads):
     """Another process moved the case on: what this one kept is stale."""
-    case_id = _submit(runtime)
+    case_id = submit_case(runtime, KEY)
     with runtime.uow() as uow:
         case = uow.session.get(Case, case_id)
         stamp = (case.code_salt, case.lock_version)
@@ -76,7 +66,7 @@ def test_an_instance_older_than_the_stored_case_is_not_used(runtime, loads):
 
 
 def test_a_failed_operation_leaves_nothing_in_memory(runtime, loads, monkeypatch):
-    case_id = _submit(runtime)
+    case_id = submit_case(runtime, KEY)
     (task_id, task), = _ready(runtime, case_id)
     original = history.record
 

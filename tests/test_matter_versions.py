@@ -6,15 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, inspect
 
-from engine import cases, handling, matters
-from engine.access import Actor
+from engine import cases, matters
 from engine.models import Case
 
-from .helpers import example_form, task_output
+from .helpers import APPLICANT, complete_a_ready_task, example_form, submit_case
 
-ADMIN = Actor("admin", frozenset(), frozenset({"admin"}))
-PERSON = {"name": "李四", "id_type": "id_card", "id_number": "110101199001011234",
-          "phone": "13900000000"}
 KEY = "retirement"
 
 
@@ -31,29 +27,19 @@ def matter_reads(runtime):
     event.remove(runtime.engine, "before_cursor_execute", count)
 
 
-def _submit(runtime) -> int:
-    with runtime.uow() as uow:
-        case, _ = cases.submit_case(uow, KEY, PERSON, example_form(KEY))
-        uow.commit()
-        return case.id
-
-
 def test_a_version_is_read_once_for_every_case_of_it(runtime, matter_reads):
-    first, second = _submit(runtime), _submit(runtime)
+    first, second = submit_case(runtime, KEY), submit_case(runtime, KEY)
     with runtime.uow() as uow:
         one, two = (cases.lock_case(uow, first), cases.lock_case(uow, second))
         assert one.matter is two.matter
         assert one.matter.key == KEY and one.matter.definition["key"] == KEY
-    with runtime.uow() as uow:
-        task = next(t for t in cases.lock_case(uow, first).tasks if t.state == "ready")
-        handling.complete(uow, ADMIN, task.id, task_output(KEY, task.task))
-        uow.commit()
+    complete_a_ready_task(runtime, first, KEY)
     assert len(matter_reads) == 1
 
 
 def test_the_shared_version_never_joins_a_session(runtime):
     with runtime.uow() as uow:
-        case, _ = cases.submit_case(uow, KEY, PERSON, example_form(KEY))
+        case, _ = cases.submit_case(uow, KEY, APPLICANT, example_form(KEY))
         shared = case.matter
         uow.commit()
         assert inspect(shared).detached
@@ -66,7 +52,7 @@ def test_the_shared_version_never_joins_a_session(runtime):
 def test_each_runtime_reads_its_own_database(runtime, prepared, clock):
     """The versions belong to a session factory: another runtime reads again."""
     from engine.runtime import Runtime
-    case_id = _submit(runtime)
+    case_id = submit_case(runtime, KEY)
     other = Runtime(prepared, clock=clock)
     try:
         with runtime.uow() as uow:

@@ -57,29 +57,20 @@ def test_state_is_stored_deflated_and_plain_json_state_still_loads(runtime):
     """Cases stored before the state was deflated keep moving."""
     import zlib
 
-    from engine import cases, handling
-    from engine.access import Actor
     from engine.workflow import kept
 
-    from .helpers import task_output
-    person = {"name": "李四", "id_type": "id_card", "id_number": "110101199001011234",
-              "phone": "13900000000"}
+    from .helpers import complete_a_ready_task, submit_case
+    case_id = submit_case(runtime, "retirement")
     with runtime.uow() as uow:
-        case, _ = cases.submit_case(uow, "retirement", person, example_form("retirement"))
-        uow.commit()
-        stored = case.workflow_state
+        stored = uow.session.get(Case, case_id).workflow_state
     plain = zlib.decompress(stored)
     assert plain[:1] == b"{" and len(stored) * 3 < len(plain)
     with runtime.uow() as uow:
-        uow.session.get(Case, case.id).workflow_state = plain  # as an older version wrote it
+        uow.session.get(Case, case_id).workflow_state = plain  # as an older version wrote it
         uow.commit()
-    kept.take(case.id, None)  # nothing kept: the next operation reads the stored state
+    kept.take(case_id, None)  # nothing kept: the next operation reads the stored state
+    complete_a_ready_task(runtime, case_id, "retirement")
     with runtime.uow() as uow:
-        task = next(t for t in cases.lock_case(uow, case.id).tasks if t.state == "ready")
-        handling.complete(uow, Actor("admin", frozenset(), frozenset({"admin"})), task.id,
-                          task_output("retirement", task.task))
-        uow.commit()
-    with runtime.uow() as uow:
-        moved = uow.session.get(Case, case.id)
+        moved = uow.session.get(Case, case_id)
         assert len([t for t in moved.tasks if t.state == "ready"]) > 1
         assert moved.workflow_state[:1] != b"{"
