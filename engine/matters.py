@@ -95,16 +95,15 @@ def version(session, matter_id: int) -> Matter:
     no longer reads and parses its matter's definition, form and title (some
     8 KB of JSON) every time. The row is read through the session's connection,
     so that it cannot flush what the caller has changed."""
-    versions = session.info.get(MATTER_VERSIONS)
-    hit = versions.get(matter_id) if versions is not None else None
+    versions = session.info[MATTER_VERSIONS]  # every session comes from db.make_session_factory
+    hit = versions.get(matter_id)
     if hit is None:
         row = session.connection().execute(_VERSION, {"id": matter_id}).one_or_none()
         if row is None:
             raise NotFound(f"no matter version {matter_id}")
         hit = Matter(**row._mapping)
         make_transient_to_detached(hit)  # as if loaded, and never to be written
-        if versions is not None:
-            versions[matter_id] = hit
+        versions[matter_id] = hit
     return hit
 
 

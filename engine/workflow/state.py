@@ -53,7 +53,6 @@ def dump_state(workflow: BpmnWorkflow) -> bytes:
 
 
 def load_state(blob: bytes, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
-    blob = bytes(blob)
     text = blob if blob[:1] == b"{" else zlib.decompress(blob)
     return _registry.restore(orjson.loads(text), spec=spec, subprocess_specs=subprocess_specs,
                              script_engine=script_engine)
