@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import orjson
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import deadlines, history, matters, process_timers, timers, warnings
@@ -137,14 +136,8 @@ def variables_of(case: Case) -> dict:
 
 
 def _locking(query):
-    """Read the case row under its lock, fresh, with its tasks.
-
-    The tasks (and later the pending timers) are read by statements of their
-    own once the lock is held: on PostgreSQL a subquery of the locking
-    statement would see the data as it was before a concurrent writer of the
-    same case committed, even though the case row itself comes back fresh."""
-    return (query.with_for_update(of=Case).options(selectinload(Case.tasks))
-            .execution_options(populate_existing=True))
+    """Read the case row under its lock, fresh (its tasks: see `_read_tasks`)."""
+    return query.with_for_update(of=Case).execution_options(populate_existing=True)
 
 
 # built once: every operation on a case starts with one of these
@@ -152,20 +145,33 @@ _LOCK_CASE = _locking(select(Case)).where(Case.id == bindparam("case_id"))
 _LOCK_CASE_OF_TASK = (_locking(select(Case, Task.department))
                       .join(Task, Task.case_id == Case.id)
                       .where(Task.id == bindparam("task_id")))
+_TASKS_OF_CASE = (select(Task).where(Task.case_id == bindparam("case_id")).order_by(Task.id)
+                  .execution_options(populate_existing=True))
+
+
+def _read_tasks(uow, case: Case) -> Case:
+    """The locked case's tasks, by a statement of their own once the lock is held:
+    on PostgreSQL a join or subquery of the locking statement would see them as
+    they were before a concurrent writer of the same case committed, even though
+    the case row itself comes back fresh. (A plain query and `set_committed_value`
+    cost a third of what the ORM's `selectinload` does for the same rows.)"""
+    tasks = list(uow.session.scalars(_TASKS_OF_CASE, {"case_id": case.id}))
+    set_committed_value(case, "tasks", tasks)
+    return case
 
 
 def lock_case(uow, case_id: int) -> Case:
     case = uow.session.scalar(_LOCK_CASE, {"case_id": case_id})
     if case is None:
         raise NotFound("no such case")
-    return case
+    return _read_tasks(uow, case)
 
 
 def lock_case_of_task(uow, task_id: int) -> tuple[Case, str] | None:
     """The case a task belongs to, locked, and the task's department: one statement
     (plus the case's tasks), where looking the task up first would be two."""
     found = uow.session.execute(_LOCK_CASE_OF_TASK, {"task_id": task_id}).first()
-    return (found[0], found[1]) if found is not None else None
+    return (_read_tasks(uow, found[0]), found[1]) if found is not None else None
 
 
 def find_case(uow, case_no: str, lock: bool = False) -> Case:
