@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import orjson
-from sqlalchemy import Table, create_engine, event, func, select, text
+from sqlalchemy import JSON, Table, create_engine, event, func, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import sessionmaker
@@ -103,6 +103,106 @@ def next_id(session, table: Table) -> int:
         return session.execute(text("SELECT nextval(pg_get_serial_sequence(:name, 'id'))"),
                                {"name": f'"{table.name}"'}).scalar_one()
     return session.execute(select(func.coalesce(func.max(table.c.id), 0) + 1)).scalar_one()
+
+
+class WriteBatch:
+    """What a unit of work writes at commit besides the ORM's flush (its history
+    entries, the timers it scheduled and cancelled), sent to PostgreSQL in one
+    round trip; elsewhere a statement each.
+
+    psycopg2 quotes parameters itself (`mogrify`) and sends several statements
+    in one `execute`, so on PostgreSQL each statement is rendered from a Core
+    statement compiled once per process (SQLAlchemy cannot cache a statement
+    whose multi-row VALUES vary, so it is not asked to) and the batch goes as
+    one string. Errors still come back as SQLAlchemy's exceptions.
+    Use as a context manager: the batch is sent when the block ends without error.
+    """
+
+    def __init__(self, session):
+        self.session = session
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self._sql: list[bytes] = []
+
+    def __enter__(self) -> "WriteBatch":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.send()
+
+    def insert(self, table: Table, rows: list[dict]) -> None:
+        if not rows:
+            return
+        if not self.postgres:
+            self.session.execute(insert(table), rows)
+            return
+        prefix, row_sql, columns = _insert_template(table)
+        cursor = self._cursor()
+        self._sql.append(prefix + b", ".join(
+            cursor.mogrify(row_sql, [process(row.get(name)) if process else row.get(name)
+                                     for name, process in columns])
+            for row in rows))
+
+    def execute(self, statement, params: dict) -> None:
+        """A statement whose expanding parameters (`IN`) are given as lists."""
+        if not self.postgres:
+            self.session.execute(statement, params,
+                                 execution_options={"synchronize_session": False})
+            return
+        sql, processors = _template(statement)
+        self._sql.append(self._cursor().mogrify(sql, {
+            name: (tuple(value) if isinstance(value, list) else
+                   processors[name](value) if processors.get(name) else value)
+            for name, value in params.items()}))
+
+    def send(self) -> None:
+        if self._sql:
+            sql, self._sql = b";\n".join(self._sql).decode(), []
+            self.session.connection().exec_driver_sql(
+                sql, execution_options={"no_parameters": True})  # its % are data
+
+    def _cursor(self):
+        return self.session.connection().connection.dbapi_connection.cursor()
+
+
+_TEMPLATES: dict = {}
+
+
+def _dialect():
+    from sqlalchemy.dialects import postgresql
+    return postgresql.psycopg2.dialect()
+
+
+def _insert_template(table: Table) -> tuple[bytes, bytes, list]:
+    """`INSERT INTO t (a, b) VALUES `, `(%s, %s)` and each column's bind processor."""
+    key = ("insert", table)
+    if key not in _TEMPLATES:
+        dialect = _dialect()
+        columns = [c for c in table.columns if not (c.primary_key and c.autoincrement)]
+        names = ", ".join(dialect.identifier_preparer.format_column(c) for c in columns)
+        prefix = f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) VALUES "
+        # JSON typed as such: a list of VALUES does not take its types from the columns
+        row = "(" + ", ".join("%s::JSON" if isinstance(c.type, JSON) else "%s"
+                              for c in columns) + ")"
+        _TEMPLATES[key] = (prefix.encode(), row.encode(),
+                           [(c.name, c.type.bind_processor(dialect)) for c in columns])
+    return _TEMPLATES[key]
+
+
+def _template(statement) -> tuple[str, dict]:
+    """The statement as psycopg2 SQL with %(name)s placeholders (an expanding `IN`
+    becomes one placeholder, given a tuple), and each parameter's bind processor.
+    Kept per statement object: callers pass statements built once (module constants)."""
+    key = ("statement", statement)
+    if key not in _TEMPLATES:
+        import re
+        dialect = _dialect()
+        compiled = statement.compile(dialect=dialect)
+        sql = re.sub(r"\(__\[POSTCOMPILE_(\w+)\]\)", r"%(\1)s", compiled.string)
+        processors = {name: bind.type.bind_processor(dialect)
+                      for name, bind in compiled.binds.items() if not bind.expanding}
+        _TEMPLATES[key] = (sql, processors)
+    return _TEMPLATES[key]
 
 
 # Session.info key of the deployed matter versions the sessions of one factory share

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert
-
+from .db import WriteBatch
 from .models import Case, Event, Task
 
 
@@ -21,8 +20,15 @@ def record(uow, case: Case, kind: str, actor: str, *, task: Task | None = None,
                        "old": old, "new": new, "text": text, "public": public})
 
 
-def write_pending(uow) -> None:
-    """Write the recorded entries (one statement for all of them)."""
-    if uow.events:
-        events, uow.events = uow.events, []
-        uow.session.execute(insert(Event.__table__), events)
+def write_pending(uow, batch: WriteBatch | None = None) -> None:
+    """Write the recorded entries (one statement for all of them), in `batch` if
+    given (the commit's), else at once (to read the history back)."""
+    if not uow.events:
+        return
+    events, uow.events = uow.events, []
+    if batch is not None:
+        batch.insert(Event.__table__, events)
+        return
+    uow.session.flush()  # the entries may name tasks made in this unit of work
+    with WriteBatch(uow.session) as now:
+        now.insert(Event.__table__, events)

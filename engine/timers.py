@@ -22,6 +22,7 @@ from typing import Callable, NamedTuple
 
 from sqlalchemy import bindparam, insert, or_, select, update
 
+from .db import WriteBatch
 from .models import Case, Timer
 
 log = logging.getLogger(__name__)
@@ -132,26 +133,28 @@ def cancel_all(uow, case: Case) -> None:
     uow.pending_timers[case.id] = []
 
 
-def write_pending(uow) -> None:
-    """What `sync` and `cancel_all` decided, in a statement each (a timer fired
-    meanwhile stays fired)."""
+_CANCEL_OF_CASES = update(Timer).where(Timer.case_id.in_(bindparam("case_ids", expanding=True)),
+                                       *PENDING).values(cancelled_at=bindparam("now"))
+# by case too: the index of a case's pending timers finds them in any database
+_CANCEL = update(Timer).where(Timer.case_id.in_(bindparam("case_ids", expanding=True)),
+                              Timer.id.in_(bindparam("ids", expanding=True)),
+                              *PENDING).values(cancelled_at=bindparam("now"))
+
+
+def write_pending(uow, batch: WriteBatch) -> None:
+    """What `sync` and `cancel_all` decided, in a statement each of the commit's
+    batch (a timer fired meanwhile stays fired)."""
     if uow.timers_ended:
         case_ids, uow.timers_ended = sorted(uow.timers_ended), set()
-        uow.session.execute(update(Timer).where(Timer.case_id.in_(case_ids), *PENDING)
-                            .values(cancelled_at=uow.now()),
-                            execution_options={"synchronize_session": False})
+        batch.execute(_CANCEL_OF_CASES, {"case_ids": case_ids, "now": uow.now()})
     if uow.timers_cancelled:
         cancelled, uow.timers_cancelled = uow.timers_cancelled, []
-        # by case too: the index of a case's pending timers finds them in any database
-        case_ids = sorted({case_id for case_id, _ in cancelled})
-        uow.session.execute(update(Timer).where(Timer.case_id.in_(case_ids),
-                                                Timer.id.in_([i for _, i in cancelled]),
-                                                *PENDING)
-                            .values(cancelled_at=uow.now()),
-                            execution_options={"synchronize_session": False})
+        batch.execute(_CANCEL, {"case_ids": sorted({case_id for case_id, _ in cancelled}),
+                                "ids": [timer_id for _, timer_id in cancelled],
+                                "now": uow.now()})
     if uow.timers_new:
         rows, uow.timers_new = uow.timers_new, []
-        uow.session.execute(insert(Timer.__table__), rows)
+        batch.insert(Timer.__table__, rows)
 
 
 def claim_due(uow, now: datetime, limit: int = 1000, requeue_after: float = 5.0,

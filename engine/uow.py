@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from .db import WriteBatch
 from .history import write_pending as write_history
 from .now import SystemClock
 from .timers import write_pending as write_timers
@@ -42,8 +43,10 @@ class UnitOfWork:
             self.session = None
 
     def commit(self) -> None:
-        write_history(self)
-        write_timers(self)
+        self.session.flush()  # the rows the history and timers refer to come first
+        with WriteBatch(self.session) as batch:
+            write_history(self, batch)
+            write_timers(self, batch)
         self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
