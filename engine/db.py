@@ -66,14 +66,18 @@ def _ping_when_idle(engine: Engine) -> None:
         if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
             return  # just opened, or in use a moment ago
         try:
-            cursor = dbapi_conn.cursor()
-            try:
-                cursor.execute("SELECT 1")
-            finally:
-                cursor.close()
+            _ping(dbapi_conn)
         except engine.dialect.loaded_dbapi.Error as exc:
             # the pool closes this connection and checks out another
             raise DisconnectionError(f"stale pooled connection: {exc}") from exc
+
+
+def _ping(dbapi_conn) -> None:
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute("SELECT 1")
+    finally:
+        cursor.close()
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -108,7 +112,7 @@ def next_id(session, table: Table) -> int:
 class WriteBatch:
     """What a unit of work writes at commit besides the ORM's flush (its history
     entries, the timers it scheduled and cancelled), sent to PostgreSQL in one
-    round trip; elsewhere a statement each.
+    round trip; elsewhere a statement each. Nothing is sent before `send`.
 
     psycopg2 quotes parameters itself (`mogrify`) and sends several statements
     in one `execute`, so on PostgreSQL each statement is rendered from a Core
@@ -121,7 +125,9 @@ class WriteBatch:
     def __init__(self, session):
         self.session = session
         self.postgres = session.get_bind().dialect.name == "postgresql"
-        self._sql: list[bytes] = []
+        self._sql: list[bytes] = []  # PostgreSQL: rendered, sent as one
+        self._statements: list[tuple] = []  # elsewhere: (statement, parameters)
+        self._dbapi_cursor = None  # for mogrify only
 
     def __enter__(self) -> "WriteBatch":
         return self
@@ -134,20 +140,19 @@ class WriteBatch:
         if not rows:
             return
         if not self.postgres:
-            self.session.execute(insert(table), rows)
+            self._statements.append((insert(table), rows))
             return
         prefix, row_sql, columns = _insert_template(table)
         cursor = self._cursor()
         self._sql.append(prefix + b", ".join(
-            cursor.mogrify(row_sql, [process(row.get(name)) if process else row.get(name)
-                                     for name, process in columns])
+            cursor.mogrify(row_sql, [process(row[name] if name in row else default())
+                                     for name, process, default in columns])
             for row in rows))
 
     def execute(self, statement, params: dict) -> None:
         """A statement whose expanding parameters (`IN`) are given as lists."""
         if not self.postgres:
-            self.session.execute(statement, params,
-                                 execution_options={"synchronize_session": False})
+            self._statements.append((statement, params))
             return
         sql, processors = _template(statement)
         self._sql.append(self._cursor().mogrify(sql, {
@@ -156,13 +161,19 @@ class WriteBatch:
             for name, value in params.items()}))
 
     def send(self) -> None:
+        for statement, params in self._statements:
+            self.session.execute(statement, params,
+                                 execution_options={"synchronize_session": False})
+        self._statements = []
         if self._sql:
             sql, self._sql = b";\n".join(self._sql).decode(), []
             self.session.connection().exec_driver_sql(
                 sql, execution_options={"no_parameters": True})  # its % are data
 
     def _cursor(self):
-        return self.session.connection().connection.dbapi_connection.cursor()
+        if self._dbapi_cursor is None:
+            self._dbapi_cursor = self.session.connection().connection.dbapi_connection.cursor()
+        return self._dbapi_cursor
 
 
 _TEMPLATES: dict = {}
@@ -174,7 +185,8 @@ def _dialect():
 
 
 def _insert_template(table: Table) -> tuple[bytes, bytes, list]:
-    """`INSERT INTO t (a, b) VALUES `, `(%s, %s)` and each column's bind processor."""
+    """`INSERT INTO t (a, b) VALUES `, `(%s, %s)`, and per column its name, bind
+    processor and default."""
     key = ("insert", table)
     if key not in _TEMPLATES:
         dialect = _dialect()
@@ -185,8 +197,25 @@ def _insert_template(table: Table) -> tuple[bytes, bytes, list]:
         row = "(" + ", ".join("%s::JSON" if isinstance(c.type, JSON) else "%s"
                               for c in columns) + ")"
         _TEMPLATES[key] = (prefix.encode(), row.encode(),
-                           [(c.name, c.type.bind_processor(dialect)) for c in columns])
+                           [(c.name, c.type.bind_processor(dialect) or _same, _default(c))
+                            for c in columns])
     return _TEMPLATES[key]
+
+
+def _same(value):
+    return value
+
+
+def _default(column):
+    """What the ORM would write for a column a row leaves out: its Python-side default."""
+    default = column.default
+    if default is None:
+        return lambda: None
+    if default.is_callable:
+        return lambda: default.arg(None)
+    if default.is_scalar:
+        return lambda: default.arg
+    raise ValueError(f"{column}: a default WriteBatch cannot compute")
 
 
 def _template(statement) -> tuple[str, dict]:

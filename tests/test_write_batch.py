@@ -1,0 +1,87 @@
+"""What a unit of work writes at commit besides the ORM flush goes as one batch
+(engine.db.WriteBatch): on PostgreSQL one round trip of statements rendered by
+psycopg2, elsewhere a statement each. Whatever the values hold, they must come
+back exactly as they went in."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import event, select
+
+from engine import history, timers
+from engine.db import WriteBatch
+from engine.models import Event, Timer
+
+from .helpers import submit_case
+
+AWKWARD = {"percent": "100% %s %(x)s", "quote": "it's \"quoted\" \\ back", "zh": "营业执照",
+           "nested": {"list": [1, 2.5, None, True], "empty": {}}, "null": None}
+
+
+@pytest.fixture
+def statements(runtime):
+    seen = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+    event.listen(runtime.engine, "before_cursor_execute", count)
+    yield seen
+    event.remove(runtime.engine, "before_cursor_execute", count)
+
+
+def test_values_come_back_exactly_as_they_went_in(runtime):
+    case_id = submit_case(runtime, "retirement")
+    at = datetime(2026, 11, 23, 2, 0, 0, 123456, tzinfo=timezone.utc)
+    with runtime.uow() as uow:
+        with WriteBatch(uow.session) as batch:
+            batch.insert(Event.__table__, [
+                {"case_id": case_id, "at": at, "actor": "a'b%", "kind": "test", "task_id": None,
+                 "old": None, "new": AWKWARD, "public": True, "text": "%s; DROP TABLE x --"},
+                {"case_id": case_id, "at": at + timedelta(seconds=1), "actor": "二",
+                 "kind": "test", "task_id": None, "old": {"a": 1}, "new": None,
+                 "public": False, "text": None}])
+        uow.commit()
+    with runtime.uow() as uow:
+        rows = [(r.actor, r.at, r.old, r.new, r.public, r.text) for r in uow.session.scalars(
+            select(Event).where(Event.kind == "test").order_by(Event.id))]
+    assert rows == [
+        ("a'b%", at, None, AWKWARD, True, "%s; DROP TABLE x --"),
+        ("二", at + timedelta(seconds=1), {"a": 1}, None, False, None)]
+
+
+def test_a_commit_sends_history_and_timers_together(runtime, statements):
+    """History entries, a cancelled and a new timer: one statement on PostgreSQL."""
+    case_id = submit_case(runtime, "retirement")
+    due = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
+    with runtime.uow() as uow:
+        timers.sync(uow, case_id, "test", {"one": timers.Wanted(due)})
+        uow.commit()
+    with runtime.uow() as uow:
+        statements.clear()
+        timers.sync(uow, case_id, "test", {"two": timers.Wanted(due + timedelta(days=1))})
+        history.record(uow, SimpleNamespace(id=case_id), "test", "tester", new=AWKWARD)
+        uow.commit()
+    writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    postgres = runtime.engine.dialect.name == "postgresql"
+    assert len(writes) == (1 if postgres else 3)
+    with runtime.uow() as uow:
+        found = {(t.key, t.due_at, t.cancelled_at is not None) for t in uow.session.scalars(
+            select(Timer).where(Timer.case_id == case_id, Timer.kind == "test"))}
+        entry = uow.session.scalars(select(Event.new).where(Event.kind == "test")).one()
+    assert found == {("one", due, True), ("two", due + timedelta(days=1), False)}
+    assert entry == AWKWARD
+
+
+def test_nothing_is_written_when_the_block_fails(runtime):
+    case_id = submit_case(runtime, "retirement")
+    with runtime.uow() as uow:
+        with pytest.raises(RuntimeError):
+            with WriteBatch(uow.session) as batch:
+                batch.insert(Event.__table__, [{"case_id": case_id, "at": uow.now(),
+                                                "actor": "x", "kind": "test", "public": False}])
+                raise RuntimeError("the operation failed")
+        uow.commit()
+    with runtime.uow() as uow:
+        assert uow.session.scalars(select(Event).where(Event.kind == "test")).all() == []
