@@ -11,8 +11,10 @@ from pathlib import Path
 
 import orjson
 from sqlalchemy import JSON, Table, create_engine, event, func, insert, select, text
+from sqlalchemy import update as sql_update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DataError, DisconnectionError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import sessionmaker
 
 
@@ -124,7 +126,9 @@ class WriteBatch:
 
     def __init__(self, session):
         self.session = session
-        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.dialect = session.get_bind().dialect
+        self.postgres = self.dialect.name == "postgresql"
+        self._guarded = False
         self._sql: list[bytes] = []  # PostgreSQL: rendered, sent as one
         self._statements: list[tuple] = []  # elsewhere: (statement, parameters)
         self._dbapi_cursor = None  # for mogrify only
@@ -142,7 +146,7 @@ class WriteBatch:
         if not self.postgres:
             self._statements.append((insert(table), rows))
             return
-        prefix, row_sql, columns = _insert_template(table)
+        prefix, row_sql, columns = _insert_template(table, self.dialect)
         cursor = self._cursor()
         self._sql.append(prefix + b", ".join(
             cursor.mogrify(row_sql, [process(row[name] if name in row else default())
@@ -154,21 +158,49 @@ class WriteBatch:
         if not self.postgres:
             self._statements.append((statement, params))
             return
-        sql, processors = _template(statement)
+        sql, processors = _template(statement, self.dialect)
         self._sql.append(self._cursor().mogrify(sql, {
             name: (tuple(value) if isinstance(value, list) else
                    processors[name](value) if processors.get(name) else value)
             for name, value in params.items()}))
 
+    def update(self, table: Table, where: dict, values: dict, *, row: str | None = None) -> None:
+        """UPDATE of the row(s) whose columns equal `where`. With `row` (its name for
+        the error) exactly one row must match, else StaleDataError: the version in
+        `where` was not the stored one."""
+        if not self.postgres:
+            statement = sql_update(table).where(*(table.c[k] == v for k, v in where.items()))
+            self._statements.append((statement.values(values), row))
+            return
+        sql, processors = _update_template(table, tuple(values), tuple(where), row is not None,
+                                           self.dialect)
+        params = [processors[k](v) for k, v in values.items()]
+        params += [processors[k](v) for k, v in where.items()]
+        if row is not None:
+            params.append(row)
+            self._guarded = True
+        self._sql.append(self._cursor().mogrify(sql, params))
+
     def send(self) -> None:
         for statement, params in self._statements:
+            if isinstance(params, str) or params is None:  # an update (see `update`)
+                result = self.session.execute(statement)
+                if params is not None and result.rowcount != 1:
+                    raise StaleDataError(f"{params} was changed by another transaction")
+                continue
             self.session.execute(statement, params,
                                  execution_options={"synchronize_session": False})
         self._statements = []
         if self._sql:
             sql, self._sql = b";\n".join(self._sql).decode(), []
-            self.session.connection().exec_driver_sql(
-                sql, execution_options={"no_parameters": True})  # its % are data
+            try:
+                self.session.connection().exec_driver_sql(
+                    sql, execution_options={"no_parameters": True})  # its % are data
+            except DataError as exc:
+                if self._guarded and _STALE in str(exc.orig):
+                    name = str(exc.orig).split(_STALE, 1)[1].split('"', 1)[0]
+                    raise StaleDataError(f"{name} was changed by another transaction") from None
+                raise
 
     def _cursor(self):
         if self._dbapi_cursor is None:
@@ -179,17 +211,35 @@ class WriteBatch:
 _TEMPLATES: dict = {}
 
 
-def _dialect():
-    from sqlalchemy.dialects import postgresql
-    return postgresql.psycopg2.dialect()
+_STALE = "changed by another transaction: "
 
 
-def _insert_template(table: Table) -> tuple[bytes, bytes, list]:
+def _update_template(table: Table, set_keys: tuple, where_keys: tuple, guarded: bool,
+                     dialect) -> tuple[bytes, dict]:
+    """`UPDATE t SET a=%s WHERE b=%s`; guarded, a statement that fails unless exactly
+    one row was updated (PostgreSQL cannot say so of one statement among several)."""
+    key = ("update", table, set_keys, where_keys, guarded, dialect)
+    if key not in _TEMPLATES:
+        quote = dialect.identifier_preparer
+        cols = table.c
+        sets = ", ".join(f"{quote.format_column(cols[k])} = "
+                         f"{'%s::JSON' if isinstance(cols[k].type, JSON) else '%s'}"
+                         for k in set_keys)
+        where = " AND ".join(f"{quote.format_column(cols[k])} = %s" for k in where_keys)
+        sql = f"UPDATE {quote.format_table(table)} SET {sets} WHERE {where}"
+        if guarded:  # not constant: the planner must not evaluate the CAST beforehand
+            sql = (f"WITH changed AS ({sql} RETURNING 1) SELECT CAST(CASE WHEN count(*) = 1 "
+                   f"THEN '1' ELSE '{_STALE}' || %s END AS INTEGER) FROM changed")
+        _TEMPLATES[key] = (sql.encode(), {k: cols[k].type.bind_processor(dialect) or _same
+                                          for k in set_keys + where_keys})
+    return _TEMPLATES[key]
+
+
+def _insert_template(table: Table, dialect) -> tuple[bytes, bytes, list]:
     """`INSERT INTO t (a, b) VALUES `, `(%s, %s)`, and per column its name, bind
     processor and default."""
-    key = ("insert", table)
+    key = ("insert", table, dialect)
     if key not in _TEMPLATES:
-        dialect = _dialect()
         columns = [c for c in table.columns if not (c.primary_key and c.autoincrement)]
         names = ", ".join(dialect.identifier_preparer.format_column(c) for c in columns)
         prefix = f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) VALUES "
@@ -218,14 +268,13 @@ def _default(column):
     raise ValueError(f"{column}: a default WriteBatch cannot compute")
 
 
-def _template(statement) -> tuple[str, dict]:
+def _template(statement, dialect) -> tuple[str, dict]:
     """The statement as psycopg2 SQL with %(name)s placeholders (an expanding `IN`
     becomes one placeholder, given a tuple), and each parameter's bind processor.
     Kept per statement object: callers pass statements built once (module constants)."""
-    key = ("statement", statement)
+    key = ("statement", statement, dialect)
     if key not in _TEMPLATES:
         import re
-        dialect = _dialect()
         compiled = statement.compile(dialect=dialect)
         sql = re.sub(r"\(__\[POSTCOMPILE_(\w+)\]\)", r"%(\1)s", compiled.string)
         processors = {name: bind.type.bind_processor(dialect)

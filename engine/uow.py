@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .db import WriteBatch
 from .history import write_pending as write_history
 from .now import SystemClock
+from .rows import write_changed
 from .timers import write_pending as write_timers
 
 
@@ -43,8 +44,10 @@ class UnitOfWork:
             self.session = None
 
     def commit(self) -> None:
-        self.session.flush()  # the rows the history and timers refer to come first
         with WriteBatch(self.session) as batch:
+            write_changed(self.session, batch)
+            # new rows (which the history and timers may refer to) are the ORM's, first
+            self.session.flush()
             write_history(self, batch)
             write_timers(self, batch)
         self.session.commit()

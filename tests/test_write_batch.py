@@ -8,13 +8,14 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
+from sqlalchemy.orm.exc import StaleDataError
 
-from engine import history, timers
+from engine import cases, history, timers
 from engine.db import WriteBatch
-from engine.models import Event, Timer
+from engine.models import Case, Event, Timer
 
-from .helpers import submit_case
+from .helpers import complete_a_ready_task, submit_case
 
 AWKWARD = {"percent": "100% %s %(x)s", "quote": "it's \"quoted\" \\ back", "zh": "营业执照",
            "nested": {"list": [1, 2.5, None, True], "empty": {}}, "null": None}
@@ -63,7 +64,7 @@ def test_a_commit_sends_history_and_timers_together(runtime, statements):
         timers.sync(uow, case_id, "test", {"two": timers.Wanted(due + timedelta(days=1))})
         history.record(uow, SimpleNamespace(id=case_id), "test", "tester", new=AWKWARD)
         uow.commit()
-    writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    writes = _writes(statements)
     postgres = runtime.engine.dialect.name == "postgresql"
     assert len(writes) == (1 if postgres else 3)
     with runtime.uow() as uow:
@@ -84,4 +85,41 @@ def test_nothing_is_written_when_the_block_fails(runtime):
                 raise RuntimeError("the operation failed")
         uow.commit()
     with runtime.uow() as uow:
+        assert uow.session.scalars(select(Event).where(Event.kind == "test")).all() == []
+
+
+def _writes(statements) -> list[str]:
+    return [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "WITH"))]
+
+
+def test_a_completion_writes_its_case_task_history_and_timers_together(runtime, statements):
+    """The changed case and task rows join the batch (engine.rows), not the ORM's flush:
+    one write on PostgreSQL for a department's task among parallel ones."""
+    case_id = submit_case(runtime, "open-restaurant")
+    complete_a_ready_task(runtime, case_id, "open-restaurant")  # acceptance: opens five
+    statements.clear()
+    complete_a_ready_task(runtime, case_id, "open-restaurant")  # one of the five
+    writes = _writes(statements)
+    if runtime.engine.dialect.name == "postgresql":
+        assert len(writes) == 1, writes
+    with runtime.uow() as uow:
+        case = cases.lock_case(uow, case_id)
+        assert [t.state for t in case.tasks].count("completed") == 2
+        assert case.lock_version == 3  # submitted, accepted, one department's task done
+
+
+def test_a_case_changed_behind_its_version_is_not_written(runtime):
+    """As with the ORM's version check: a case whose stored version is not the one
+    it was read at fails the commit, and nothing of the operation is written."""
+    case_id = submit_case(runtime, "retirement")
+    with runtime.uow() as uow:
+        case = cases.lock_case(uow, case_id)
+        uow.session.execute(update(Case.__table__).where(Case.__table__.c.id == case_id)
+                            .values(lock_version=Case.__table__.c.lock_version + 5))
+        case.status = "withdrawn"
+        history.record(uow, case, "test", "tester")
+        with pytest.raises(StaleDataError, match=f"case {case_id}"):
+            uow.commit()
+    with runtime.uow() as uow:
+        assert uow.session.get(Case, case_id).status == "submitted"
         assert uow.session.scalars(select(Event).where(Event.kind == "test")).all() == []
