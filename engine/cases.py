@@ -18,9 +18,9 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import deadlines, history, matters, process_timers, timers, warnings
+from . import deadlines, history, matters, process_timers, rows, timers, warnings
 from .access import APPLICANT, SYSTEM
-from .db import next_id
+from .db import next_id, next_ids
 from .errors import Conflict, Invalid, NotFound
 from .forms import form_errors
 from .models import Case, Task
@@ -106,7 +106,7 @@ def _create(uow, matter, applicant, form, idempotency_key, fingerprint) -> Case:
                 missing_materials=[], submitted_at=now, warning="none", clock={},
                 idempotency_key=idempotency_key, request_fingerprint=fingerprint,
                 tasks=[])  # a new case: no need to read its tasks or timers back
-    uow.session.add(case)
+    rows.add_new(uow.session, case)  # written at commit, with its tasks, in one INSERT each
     set_committed_value(case, "matter", matter)  # shared and read-only: not added
     timers.none_pending(uow, case.id)
     history.record(uow, case, "submitted", APPLICANT, new={"status": "submitted"}, public=True,
@@ -115,7 +115,8 @@ def _create(uow, matter, applicant, form, idempotency_key, fingerprint) -> Case:
     if compiled(matter).package.acceptance is None:
         _accept(uow, case, SYSTEM)
     advance(uow, case, flow)
-    uow.session.flush()
+    if idempotency_key:  # a concurrent request with the same key fails here, in the caller's try
+        rows.write_now(uow.session)
     return case
 
 
@@ -226,22 +227,24 @@ def advance(uow, case: Case, flow: CaseWorkflow) -> list[Task]:
             old, task.state = task.state, "cancelled"
             history.record(uow, case, "task_cancelled", SYSTEM, task=task, old={"state": old},
                            new={"state": "cancelled", "reason": "withdrawn by the process"})
+    ready = [r for r in flow.ready_user_tasks() if r.spiff_id not in known]
+    # ids first: their events and timers name them, and the rows go with the commit
+    ids = next_ids(uow.session, Task.__table__, len(ready)) if ready else []
     opened = []
-    for ready in flow.ready_user_tasks():
-        if ready.spiff_id in known:
-            continue
-        task = Task(case=case, case_id=case.id, spiff_id=ready.spiff_id, task=ready.task,
-                    name=ready.name, department=ready.department, state="ready",
+    for task_id, item in zip(ids, ready):
+        task = Task(id=task_id, case_id=case.id, spiff_id=item.spiff_id, task=item.task,
+                    name=item.name, department=item.department, state="ready",
                     started_at=now, warning="none", clock={},
-                    due_at=deadlines.task_due_at(case, ready.task, now))
-        uow.session.add(task)
+                    due_at=deadlines.task_due_at(case, item.task, now))
+        rows.add_new(uow.session, task)
+        set_committed_value(task, "case", case)
         opened.append(task)
+    if opened:
+        set_committed_value(case, "tasks", [*case.tasks, *opened])
     if flow.completed:
         _complete(uow, case)
     case.workflow_state = flow.dump()
     _keep_after_commit(uow, case, flow)
-    if opened:
-        uow.session.flush()  # the new tasks' ids, for their events and timers
     for task in opened:
         history.record(uow, case, "task_ready", SYSTEM, task=task,
                        new={"task": task.task, "department": task.department, "state": "ready"})

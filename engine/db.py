@@ -99,16 +99,28 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def next_id(session, table: Table) -> int:
-    """The id the next row of `table` will have, taken before the row is written.
+    """The id the next row of `table` will have, taken before the row is written."""
+    return next_ids(session, table, 1)[0]
 
-    PostgreSQL: the next value of the id column's sequence. SQLite: one more
-    than the largest id, which is safe because the transaction began with
-    `BEGIN IMMEDIATE` (no other writer until it ends) and is what SQLite
-    itself would choose."""
-    if session.get_bind().dialect.name == "postgresql":
-        return session.execute(text("SELECT nextval(pg_get_serial_sequence(:name, 'id'))"),
-                               {"name": f'"{table.name}"'}).scalar_one()
-    return session.execute(select(func.coalesce(func.max(table.c.id), 0) + 1)).scalar_one()
+
+def next_ids(session, table: Table, count: int) -> list[int]:
+    """Ids for `count` new rows of `table`, taken before the rows are written.
+
+    PostgreSQL: values of the id column's sequence, one round trip for all.
+    SQLite: one more than the largest id, and on from there; safe because the
+    transaction began with `BEGIN IMMEDIATE` (no other writer until it ends),
+    and the session remembers what it handed out, for rows not written yet."""
+    with session.no_autoflush:  # the rows come later; nothing need be written first
+        if session.get_bind().dialect.name == "postgresql":
+            return list(session.scalars(
+                text("SELECT nextval(pg_get_serial_sequence(:name, 'id')) "
+                     "FROM generate_series(1, :count)"),
+                {"name": f'"{table.name}"', "count": count}))
+        taken = session.info.setdefault("ids_taken", {})
+        stored = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+    first = max(stored, taken.get(table.name, 0)) + 1
+    taken[table.name] = first + count - 1
+    return list(range(first, first + count))
 
 
 class WriteBatch:
@@ -146,7 +158,9 @@ class WriteBatch:
         if not self.postgres:
             self._statements.append((insert(table), rows))
             return
-        prefix, row_sql, columns = _insert_template(table, self.dialect)
+        prefix, row_sql, columns = _insert_template(table, self.dialect,
+                                                    with_ids=any(c.primary_key and c.name in rows[0]
+                                                                 for c in table.columns))
         cursor = self._cursor()
         self._sql.append(prefix + b", ".join(
             cursor.mogrify(row_sql, [process(row[name] if name in row else default())
@@ -235,19 +249,20 @@ def _update_template(table: Table, set_keys: tuple, where_keys: tuple, guarded: 
     return _TEMPLATES[key]
 
 
-def _insert_template(table: Table, dialect) -> tuple[bytes, bytes, list]:
+def _insert_template(table: Table, dialect, with_ids: bool) -> tuple[bytes, bytes, list]:
     """`INSERT INTO t (a, b) VALUES `, `(%s, %s)`, and per column its name, bind
-    processor and default."""
-    key = ("insert", table, dialect)
+    processor and default; the id column only for rows whose ids were taken first."""
+    key = ("insert", table, dialect, with_ids)
     if key not in _TEMPLATES:
-        columns = [c for c in table.columns if not (c.primary_key and c.autoincrement)]
+        columns = [c for c in table.columns
+                   if with_ids or not (c.primary_key and c.autoincrement)]
         names = ", ".join(dialect.identifier_preparer.format_column(c) for c in columns)
         prefix = f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) VALUES "
         # JSON typed as such: a list of VALUES does not take its types from the columns
         row = "(" + ", ".join("%s::JSON" if isinstance(c.type, JSON) else "%s"
                               for c in columns) + ")"
         _TEMPLATES[key] = (prefix.encode(), row.encode(),
-                           [(c.name, c.type.bind_processor(dialect) or _same, _default(c))
+                           [(c.name, c.type.bind_processor(dialect) or _same, column_default(c))
                             for c in columns])
     return _TEMPLATES[key]
 
@@ -256,7 +271,7 @@ def _same(value):
     return value
 
 
-def _default(column):
+def column_default(column):
     """What the ORM would write for a column a row leaves out: its Python-side default."""
     default = column.default
     if default is None:

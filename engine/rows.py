@@ -7,19 +7,77 @@ a quarter of an operation's CPU, and a round trip per table. Here the changed
 columns of each case and task go into the commit's `WriteBatch` (one round trip
 with the history and timers on PostgreSQL), and the objects are told that their
 values are now the stored ones, so the flush that follows finds nothing of
-theirs to do. A case's UPDATE is guarded by its version, as the ORM's was. New
-rows, and every other kind of row, are still the ORM's.
+theirs to do. A case's UPDATE is guarded by its version, as the ORM's was.
+
+New cases and tasks are made the same way (`add_new`): their ids are taken
+from the sequence first, they join the session as if read from it (found by
+id, later changes tracked), and their rows are INSERTed by the batch, ahead of
+the updates, the history and the timers that refer to them. Every other kind
+of row is still the ORM's.
 """
 from __future__ import annotations
 
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .db import WriteBatch
+from .db import WriteBatch, column_default
 from .models import Case, Task
 
 _COLUMNS = {model: {attr.key: attr.columns[0].name for attr in inspect(model).column_attrs}
             for model in (Case, Task)}
+
+
+_NEW = "rows_new"  # Session.info key: rows made by `add_new`, not yet written
+
+
+def add_new(session, obj) -> None:
+    """A new row whose id is already set, written when the unit of work commits.
+
+    Every column gets a value now (its default if not given): the session takes
+    the object as stored, and would otherwise try to load a missing one."""
+    table, mapper = type(obj).__table__, inspect(type(obj))
+    if mapper.version_id_col is not None:  # the first version, as the ORM would count it
+        setattr(obj, mapper.get_property_by_column(mapper.version_id_col).key, 1)
+    for key, name in _COLUMNS[type(obj)].items():
+        if key not in obj.__dict__:
+            setattr(obj, key, column_default(table.c[name])())
+    make_transient_to_detached(obj)
+    session.add(obj)
+    session.info.setdefault(_NEW, []).append(obj)
+
+
+def write_new(session, batch: WriteBatch) -> None:
+    """The rows `add_new` kept, as they are now, one INSERT per table."""
+    by_table: dict = {}
+    for obj in session.info.pop(_NEW, ()):
+        columns, state = _COLUMNS[type(obj)], inspect(obj)
+        by_table.setdefault(type(obj).__table__, []).append(
+            {name: state.dict[key] for key, name in columns.items()})
+        for key in list(state.committed_state):  # changed since: now stored as it is
+            if key in columns:
+                set_committed_value(obj, key, state.dict[key])
+    for table, rows in by_table.items():
+        batch.insert(table, rows)
+
+
+def write_now(session) -> None:
+    """The rows `add_new` kept, INSERTed now (in one round trip on PostgreSQL)."""
+    if session.info.get(_NEW):
+        with WriteBatch(session) as batch:
+            write_new(session, batch)
+
+
+@event.listens_for(Session, "before_flush")
+def _new_rows_before_any_flush(session, _context, _instances) -> None:
+    """A flush before the commit (a query's autoflush) would UPDATE rows `add_new`
+    made as if they were stored: they are INSERTed first."""
+    write_now(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_new_rows(session) -> None:
+    session.info.pop(_NEW, None)
 
 
 def write_changed(session, batch: WriteBatch) -> None:

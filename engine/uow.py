@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .db import WriteBatch
 from .history import write_pending as write_history
 from .now import SystemClock
-from .rows import write_changed
+from .rows import write_changed, write_new
 from .timers import write_pending as write_timers
 
 
@@ -45,8 +45,10 @@ class UnitOfWork:
 
     def commit(self) -> None:
         with WriteBatch(self.session) as batch:
+            # new rows first (what follows may refer to them), then changed ones; what
+            # is left (a new case, other kinds of rows) is the ORM's, sent before the batch
+            write_new(self.session, batch)
             write_changed(self.session, batch)
-            # new rows (which the history and timers may refer to) are the ORM's, first
             self.session.flush()
             write_history(self, batch)
             write_timers(self, batch)

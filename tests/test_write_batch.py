@@ -123,3 +123,28 @@ def test_a_case_changed_behind_its_version_is_not_written(runtime):
     with runtime.uow() as uow:
         assert uow.session.get(Case, case_id).status == "submitted"
         assert uow.session.scalars(select(Event).where(Event.kind == "test")).all() == []
+
+
+def test_new_rows_are_written_before_a_flush_that_would_update_them(runtime):
+    """A task made with its id taken first (engine.rows.add_new) and changed before a
+    query autoflushes is INSERTed first, then updated: nothing lost, nothing doubled."""
+    from engine import rows
+    from engine.db import next_ids
+    from engine.models import Task
+    case_id = submit_case(runtime, "retirement")
+    with runtime.uow() as uow:
+        case = cases.lock_case(uow, case_id)
+        first, second = next_ids(uow.session, Task.__table__, 2)
+        for task_id in (first, second):
+            rows.add_new(uow.session, Task(id=task_id, case_id=case.id, spiff_id=f"s{task_id}",
+                                           task="extra", name="extra", department="x",
+                                           state="ready", started_at=uow.now()))
+        uow.session.get(Task, first).warning = "yellow"
+        assert uow.session.scalar(select(Task.warning).where(Task.id == first)) == "yellow"
+        uow.session.get(Task, second).state = "claimed"
+        uow.commit()
+    with runtime.uow() as uow:
+        found = uow.session.execute(select(Task.id, Task.warning, Task.state, Task.clock)
+                                    .where(Task.task == "extra").order_by(Task.id)).all()
+    assert [tuple(r) for r in found] == [(first, "yellow", "ready", {}),
+                                         (second, "none", "claimed", {})]
