@@ -26,8 +26,6 @@ from .models import Case, Task
 
 _COLUMNS = {model: {attr.key: attr.columns[0].name for attr in inspect(model).column_attrs}
             for model in (Case, Task)}
-
-
 _NEW = "rows_new"  # Session.info key: rows made by `add_new`, not yet written
 
 
@@ -81,6 +79,8 @@ def _forget_new_rows(session) -> None:
 
 
 def write_changed(session, batch: WriteBatch) -> None:
+    """An UPDATE of the changed columns of each changed case and task in the session;
+    a case's also moves its version on, and matches only the version it was read at."""
     for obj in session.dirty:
         columns = _COLUMNS.get(type(obj))
         if columns is None:
