@@ -6,6 +6,7 @@ on lock upgrade; PostgreSQL gets row locks (`SELECT ... FOR UPDATE`).
 """
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -124,9 +125,9 @@ def next_ids(session, table: Table, count: int) -> list[int]:
 
 
 class WriteBatch:
-    """What a unit of work writes at commit besides the ORM's flush (its history
-    entries, the timers it scheduled and cancelled), sent to PostgreSQL in one
-    round trip; elsewhere a statement each. Nothing is sent before `send`.
+    """What a unit of work writes at commit (its new and changed case and task
+    rows, history entries, timers scheduled and cancelled), sent to PostgreSQL in
+    one round trip; elsewhere a statement each. Nothing is sent before `send`.
 
     psycopg2 quotes parameters itself (`mogrify`) and sends several statements
     in one `execute`, so on PostgreSQL each statement is rendered from a Core
@@ -140,9 +141,9 @@ class WriteBatch:
         self.session = session
         self.dialect = session.get_bind().dialect
         self.postgres = self.dialect.name == "postgresql"
-        self._guarded = False
         self._sql: list[bytes] = []  # PostgreSQL: rendered, sent as one
-        self._statements: list[tuple] = []  # elsewhere: (statement, parameters)
+        # elsewhere: (statement, parameters, the row's name if exactly one must match)
+        self._statements: list[tuple] = []
         self._dbapi_cursor = None  # for mogrify only
 
     def __enter__(self) -> "WriteBatch":
@@ -156,11 +157,10 @@ class WriteBatch:
         if not rows:
             return
         if not self.postgres:
-            self._statements.append((insert(table), rows))
+            self._statements.append((insert(table), rows, None))
             return
-        prefix, row_sql, columns = _insert_template(table, self.dialect,
-                                                    with_ids=any(c.primary_key and c.name in rows[0]
-                                                                 for c in table.columns))
+        with_ids = any(c.primary_key and c.name in rows[0] for c in table.columns)
+        prefix, row_sql, columns = _insert_template(table, self.dialect, with_ids)
         cursor = self._cursor()
         self._sql.append(prefix + b", ".join(
             cursor.mogrify(row_sql, [process(row[name] if name in row else default())
@@ -170,12 +170,11 @@ class WriteBatch:
     def execute(self, statement, params: dict) -> None:
         """A statement whose expanding parameters (`IN`) are given as lists."""
         if not self.postgres:
-            self._statements.append((statement, params))
+            self._statements.append((statement, params, None))
             return
         sql, processors = _template(statement, self.dialect)
         self._sql.append(self._cursor().mogrify(sql, {
-            name: (tuple(value) if isinstance(value, list) else
-                   processors[name](value) if processors.get(name) else value)
+            name: tuple(value) if isinstance(value, list) else processors[name](value)
             for name, value in params.items()}))
 
     def update(self, table: Table, where: dict, values: dict, *, row: str | None = None) -> None:
@@ -184,7 +183,7 @@ class WriteBatch:
         `where` was not the stored one."""
         if not self.postgres:
             statement = sql_update(table).where(*(table.c[k] == v for k, v in where.items()))
-            self._statements.append((statement.values(values), row))
+            self._statements.append((statement.values(values), None, row))
             return
         sql, processors = _update_template(table, tuple(values), tuple(where), row is not None,
                                            self.dialect)
@@ -192,18 +191,14 @@ class WriteBatch:
         params += [processors[k](v) for k, v in where.items()]
         if row is not None:
             params.append(row)
-            self._guarded = True
         self._sql.append(self._cursor().mogrify(sql, params))
 
     def send(self) -> None:
-        for statement, params in self._statements:
-            if isinstance(params, str) or params is None:  # an update (see `update`)
-                result = self.session.execute(statement)
-                if params is not None and result.rowcount != 1:
-                    raise StaleDataError(f"{params} was changed by another transaction")
-                continue
-            self.session.execute(statement, params,
-                                 execution_options={"synchronize_session": False})
+        for statement, params, row in self._statements:
+            result = self.session.execute(statement, params,
+                                          execution_options={"synchronize_session": False})
+            if row is not None and result.rowcount != 1:
+                raise StaleDataError(f"{row} was changed by another transaction")
         self._statements = []
         if self._sql:
             sql, self._sql = b";\n".join(self._sql).decode(), []
@@ -211,7 +206,7 @@ class WriteBatch:
                 self.session.connection().exec_driver_sql(
                     sql, execution_options={"no_parameters": True})  # its % are data
             except DataError as exc:
-                if self._guarded and _STALE in str(exc.orig):
+                if _STALE in str(exc.orig):  # a guarded update matched no row
                     name = str(exc.orig).split(_STALE, 1)[1].split('"', 1)[0]
                     raise StaleDataError(f"{name} was changed by another transaction") from None
                 raise
@@ -236,8 +231,7 @@ def _update_template(table: Table, set_keys: tuple, where_keys: tuple, guarded: 
     if key not in _TEMPLATES:
         quote = dialect.identifier_preparer
         cols = table.c
-        sets = ", ".join(f"{quote.format_column(cols[k])} = "
-                         f"{'%s::JSON' if isinstance(cols[k].type, JSON) else '%s'}"
+        sets = ", ".join(f"{quote.format_column(cols[k])} = {_placeholder(cols[k])}"
                          for k in set_keys)
         where = " AND ".join(f"{quote.format_column(cols[k])} = %s" for k in where_keys)
         sql = f"UPDATE {quote.format_table(table)} SET {sets} WHERE {where}"
@@ -258,13 +252,16 @@ def _insert_template(table: Table, dialect, with_ids: bool) -> tuple[bytes, byte
                    if with_ids or not (c.primary_key and c.autoincrement)]
         names = ", ".join(dialect.identifier_preparer.format_column(c) for c in columns)
         prefix = f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) VALUES "
-        # JSON typed as such: a list of VALUES does not take its types from the columns
-        row = "(" + ", ".join("%s::JSON" if isinstance(c.type, JSON) else "%s"
-                              for c in columns) + ")"
+        row = "(" + ", ".join(_placeholder(c) for c in columns) + ")"
         _TEMPLATES[key] = (prefix.encode(), row.encode(),
                            [(c.name, c.type.bind_processor(dialect) or _same, column_default(c))
                             for c in columns])
     return _TEMPLATES[key]
+
+
+def _placeholder(column) -> str:
+    """JSON typed as such: a list of VALUES does not take its types from the columns."""
+    return "%s::JSON" if isinstance(column.type, JSON) else "%s"
 
 
 def _same(value):
@@ -289,10 +286,9 @@ def _template(statement, dialect) -> tuple[str, dict]:
     Kept per statement object: callers pass statements built once (module constants)."""
     key = ("statement", statement, dialect)
     if key not in _TEMPLATES:
-        import re
         compiled = statement.compile(dialect=dialect)
         sql = re.sub(r"\(__\[POSTCOMPILE_(\w+)\]\)", r"%(\1)s", compiled.string)
-        processors = {name: bind.type.bind_processor(dialect)
+        processors = {name: bind.type.bind_processor(dialect) or _same
                       for name, bind in compiled.binds.items() if not bind.expanding}
         _TEMPLATES[key] = (sql, processors)
     return _TEMPLATES[key]

@@ -20,7 +20,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Callable, NamedTuple
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from .db import WriteBatch
 from .models import Case, Timer

@@ -1,7 +1,8 @@
 """Unit of work: one transaction per engine operation; nothing else commits.
 
 What an operation appends (history entries, timers scheduled or cancelled) is
-kept here and written in a statement per kind just before the commit."""
+kept here and written, with its new and changed case and task rows, in one
+batch just before the commit (see engine.db.WriteBatch, engine.rows)."""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,8 +46,8 @@ class UnitOfWork:
 
     def commit(self) -> None:
         with WriteBatch(self.session) as batch:
-            # new rows first (what follows may refer to them), then changed ones; what
-            # is left (a new case, other kinds of rows) is the ORM's, sent before the batch
+            # new rows first (what follows may refer to them), then changed ones; other
+            # kinds of rows are the ORM's flush, which runs before the batch is sent
             write_new(self.session, batch)
             write_changed(self.session, batch)
             self.session.flush()
