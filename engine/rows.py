@@ -52,9 +52,7 @@ def write_new(session, batch: WriteBatch) -> None:
         columns, state = _COLUMNS[type(obj)], inspect(obj)
         by_table.setdefault(type(obj).__table__, []).append(
             {name: state.dict[key] for key, name in columns.items()})
-        for key in list(state.committed_state):  # changed since: now stored as it is
-            if key in columns:
-                set_committed_value(obj, key, state.dict[key])
+        _stored(session, obj, [key for key in state.committed_state if key in columns])
     for table, rows in by_table.items():
         batch.insert(table, rows)
 
@@ -98,5 +96,16 @@ def write_changed(session, batch: WriteBatch) -> None:
                          row=f"case {obj.id}")
         else:
             batch.update(Task.__table__, {"id": obj.id}, values)
-        for key, value in changed.items():
-            set_committed_value(obj, key, value)
+        _stored(session, obj, changed)
+
+
+def _stored(session, obj, keys) -> None:
+    """Tell the session that `keys` of `obj` hold the stored values now. An object with
+    nothing else changed is clean again, so that the flush before the commit, which
+    walks every modified object even when it has nothing to write, passes it by
+    (`_commit_all` is what the ORM's own flush calls on the rows it wrote)."""
+    state = inspect(obj)
+    for key in keys:
+        set_committed_value(obj, key, state.dict[key])
+    if not state.committed_state:
+        state._commit_all(state.dict, session.identity_map)
