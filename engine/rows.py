@@ -52,7 +52,8 @@ def write_new(session, batch: WriteBatch) -> None:
         columns, state = _COLUMNS[type(obj)], inspect(obj)
         by_table.setdefault(type(obj).__table__, []).append(
             {name: state.dict[key] for key, name in columns.items()})
-        _stored(session, obj, [key for key in state.committed_state if key in columns])
+        _stored(session, obj, {key: state.dict[key] for key in state.committed_state
+                               if key in columns})
     for table, rows in by_table.items():
         batch.insert(table, rows)
 
@@ -99,13 +100,13 @@ def write_changed(session, batch: WriteBatch) -> None:
         _stored(session, obj, changed)
 
 
-def _stored(session, obj, keys) -> None:
-    """Tell the session that `keys` of `obj` hold the stored values now. An object with
+def _stored(session, obj, values: dict) -> None:
+    """Tell the session that `values` are what is stored of `obj` now. An object with
     nothing else changed is clean again, so that the flush before the commit, which
     walks every modified object even when it has nothing to write, passes it by
     (`_commit_all` is what the ORM's own flush calls on the rows it wrote)."""
     state = inspect(obj)
-    for key in keys:
-        set_committed_value(obj, key, state.dict[key])
+    for key, value in values.items():
+        set_committed_value(obj, key, value)
     if not state.committed_state:
         state._commit_all(state.dict, session.identity_map)
