@@ -37,8 +37,10 @@ config = settings(max_examples=int(os.environ.get("CALENDAR_EXAMPLES", 150)), de
 
 
 def between(start, end, f):
-    """An instant between `start` and `end`, rounded to the microsecond."""
-    return start + timedelta(microseconds=round((end - start) / timedelta(microseconds=1) * f))
+    """An instant between `start` and `end`, rounded to the microsecond. Added in UTC:
+    adding to a time in a zone with summer time (Europe/Berlin) is wall-clock
+    arithmetic, an hour off across the change."""
+    return start.astimezone(UTC) + timedelta(microseconds=round((end - start) / timedelta(microseconds=1) * f))
 
 
 @config
