@@ -20,7 +20,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Callable, NamedTuple
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, text, update
 
 from .db import WriteBatch
 from .models import Case, Timer
@@ -85,6 +85,25 @@ def read_pending(uow, case_ids: list[int]) -> None:
         for row in uow.session.execute(_PENDING_OF_CASES, {"case_ids": case_ids}):
             found[row.case_id].append(Pending(*row[1:]))
     uow.pending_timers.update(found)
+
+
+# The pending timers of one case as a single JSON value, for a statement that reads
+# something else of the case (its tasks, see engine.cases): PostgreSQL computes it
+# once for the whole result, and it saves the statement and round trip of its own.
+PENDING_OF_CASE_JSON = (
+    select(func.coalesce(func.json_agg(func.json_build_array(
+        Timer.id, Timer.kind, Timer.key, Timer.due_at, Timer.task_id)), text("'[]'::json")))
+    .where(Timer.case_id == bindparam("case_id"), *PENDING).scalar_subquery())
+
+
+def pending_from_json(uow, case_id: int, found: list) -> None:
+    """What PENDING_OF_CASE_JSON read: the case's pending timers for this unit of work,
+    unless it has them already (with what it changed since: see `pending`)."""
+    if case_id in uow.pending_timers:
+        return
+    uow.pending_timers[case_id] = [
+        Pending(timer_id, kind, key, datetime.fromisoformat(due_at), task_id)
+        for timer_id, kind, key, due_at, task_id in found]
 
 
 def none_pending(uow, case_id: int) -> None:

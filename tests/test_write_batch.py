@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import event, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import cases, history, timers
+from engine import cases, handling, history, timers
 from engine.db import WriteBatch
 from engine.models import Case, Event, Timer
 
-from .helpers import complete_a_ready_task, submit_case
+from .helpers import ADMIN_ACTOR, complete_a_ready_task, submit_case, task_output
 
 AWKWARD = {"percent": "100% %s %(x)s", "quote": "it's \"quoted\" \\ back", "zh": "营业执照",
            "nested": {"list": [1, 2.5, None, True], "empty": {}}, "null": None}
@@ -148,3 +148,41 @@ def test_new_rows_are_written_before_a_flush_that_would_update_them(runtime):
                                     .where(Task.task == "extra").order_by(Task.id)).all()
     assert [tuple(r) for r in found] == [(first, "yellow", "ready", {}),
                                          (second, "none", "claimed", {})]
+
+
+def test_a_locked_case_brings_its_pending_timers_with_its_tasks(runtime, statements):
+    """On PostgreSQL the tasks' statement carries the case's pending timers (one value):
+    the same timers, due instants and all, as their own query reads; a completion's
+    reads are the lock and that statement."""
+    case_id = submit_case(runtime, "open-restaurant")
+    complete_a_ready_task(runtime, case_id, "open-restaurant")
+    with runtime.uow() as uow:
+        timers.read_pending(uow, [case_id])
+        expected = sorted(uow.pending_timers[case_id])
+    assert len(expected) >= 6  # the case's and each open task's warning cards
+    with runtime.uow() as uow:
+        cases.lock_case(uow, case_id)
+        assert sorted(timers.pending(uow, case_id)) == expected
+    with runtime.uow() as uow:
+        task_id, task = next((t.id, t.task) for t in cases.lock_case(uow, case_id).tasks
+                             if t.state == "ready")
+    statements.clear()
+    with runtime.uow() as uow:
+        handling.complete(uow, ADMIN_ACTOR, task_id, task_output("open-restaurant", task))
+        uow.commit()
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    if runtime.engine.dialect.name == "postgresql":
+        assert len(reads) == 2, reads
+
+
+def test_timers_a_unit_of_work_changed_stay_as_it_changed_them(runtime):
+    """Locking the case again in the same unit of work does not read its timers anew
+    over what the unit of work has scheduled and not yet written."""
+    case_id = submit_case(runtime, "retirement")
+    due = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
+    with runtime.uow() as uow:
+        cases.lock_case(uow, case_id)
+        timers.sync(uow, case_id, "test", {"one": timers.Wanted(due)})
+        cases.lock_case(uow, case_id)
+        assert [t.key for t in timers.pending(uow, case_id, "test")] == ["one"]
+        uow.commit()
