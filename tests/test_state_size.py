@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 from sqlalchemy import select
 
@@ -74,3 +75,34 @@ def test_state_is_stored_deflated_and_plain_json_state_still_loads(runtime):
         moved = uow.session.get(Case, case_id)
         assert len([t for t in moved.tasks if t.state == "ready"]) > 1
         assert moved.workflow_state[:1] != b"{"
+
+
+@pytest.mark.parametrize("key", ["retirement", "open-restaurant", "property-transfer"])
+def test_stored_task_tree_is_what_spiffs_own_converter_writes(runtime, monkeypatch, key):
+    """The task tree is written by our own loop (engine.workflow.state), not Spiff's
+    registry: at every step of a shipped matter, from intake to the end, it must be
+    the very dictionary Spiff's converter would have written."""
+    from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
+
+    from engine.workflow import runner, state
+
+    from .helpers import complete_a_ready_task, submit_case
+    converter = state._registry.convert_to_dict["BpmnWorkflow"].args[1].__self__
+    compared = []
+
+    def dump_and_compare(workflow):
+        spiffs = WorkflowConverter.to_dict(converter, workflow)  # a registry call per task
+        ours = converter.to_dict(workflow)
+        assert {k: ours[k] for k in spiffs} == spiffs
+        compared.append(len(spiffs["tasks"]))
+        return state.dump_state(workflow)
+    monkeypatch.setattr(runner, "dump_state", dump_and_compare)
+    case_id = submit_case(runtime, key)
+    for _ in range(30):
+        with runtime.uow() as uow:
+            if not any(t.state == "ready" for t in uow.session.get(Case, case_id).tasks):
+                break
+        complete_a_ready_task(runtime, case_id, key)
+    with runtime.uow() as uow:
+        assert uow.session.get(Case, case_id).status == "completed"
+    assert len(compared) >= 3 and max(compared) > 10
