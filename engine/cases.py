@@ -136,58 +136,77 @@ def variables_of(case: Case) -> dict:
     return variables
 
 
-def _locking(query):
-    """Read the case row under its lock, fresh (its tasks: see `_read_tasks`)."""
-    return query.with_for_update(of=Case).execution_options(populate_existing=True)
-
-
-# built once: every operation on a case starts with one of these
-_LOCK_CASE = _locking(select(Case)).where(Case.id == bindparam("case_id"))
-_LOCK_CASE_OF_TASK = (_locking(select(Case, Task.department))
-                      .join(Task, Task.case_id == Case.id)
-                      .where(Task.id == bindparam("task_id")))
-_TASKS_OF_CASE = (select(Task).where(Task.case_id == bindparam("case_id")).order_by(Task.id)
-                  .execution_options(populate_existing=True))
+_CASE, _TASK = Case.__table__, Task.__table__
+# Built once: every operation on a case starts with one of these. Core statements,
+# the objects made by rows.loaded (see `_case_of`).
+_LOCK_CASE = select(_CASE).where(_CASE.c.id == bindparam("case_id")).with_for_update()
+_LOCK_CASE_OF_TASK = (select(_CASE, _TASK.c.department.label("of_task_department"))
+                      .join_from(_CASE, _TASK, _TASK.c.case_id == _CASE.c.id)
+                      .where(_TASK.c.id == bindparam("task_id")).with_for_update(of=_CASE))
+_TASKS_OF_CASE = select(_TASK).where(_TASK.c.case_id == bindparam("case_id")).order_by(_TASK.c.id)
 # PostgreSQL: the case's pending timers come in the same statement, one value for all rows
-_TASKS_AND_TIMERS_OF_CASE = (select(Task, timers.PENDING_OF_CASE_JSON)
-                             .where(Task.case_id == bindparam("case_id")).order_by(Task.id)
-                             .execution_options(populate_existing=True))
+_TASKS_AND_TIMERS_OF_CASE = _TASKS_OF_CASE.add_columns(
+    timers.PENDING_OF_CASE_JSON.label("pending_timers"))
+# the ORM's way, for rows the session holds already: the objects it has, refreshed
+_FRESH_CASE = (select(Case).where(Case.id == bindparam("case_id"))
+               .execution_options(populate_existing=True))
+_FRESH_TASKS = (select(Task).where(Task.case_id == bindparam("case_id")).order_by(Task.id)
+                .execution_options(populate_existing=True))
+
+
+def _rows(uow, statement, params):
+    session = uow.session
+    if session.autoflush:  # as an ORM query would: what the operation changed comes first
+        session.flush()
+    return session.connection().execute(statement, params)
+
+
+def _case_of(uow, row) -> Case:
+    """The locked case's object, from its row, and then its tasks."""
+    case = rows.loaded(uow.session, Case, row._mapping)
+    if case is None:
+        case = uow.session.scalar(_FRESH_CASE, {"case_id": row.id})
+    else:
+        set_committed_value(case, "matter", matters.version(uow.session, case.matter_id))
+    return _read_tasks(uow, case)
 
 
 def _read_tasks(uow, case: Case) -> Case:
     """The locked case's tasks, by a statement of their own once the lock is held:
     on PostgreSQL a join or subquery of the locking statement would see them as
     they were before a concurrent writer of the same case committed, even though
-    the case row itself comes back fresh. A query built once and `set_committed_value`,
-    not `selectinload`, which builds its query anew on every load.
+    the case row itself comes back fresh.
 
     On PostgreSQL the same statement brings the case's pending timers, which
     nearly every operation needs (warning cards, process timers): one round trip
     and one query fewer. A case without tasks has its timers read when needed."""
     params = {"case_id": case.id}
-    if uow.session.get_bind().dialect.name == "postgresql":
-        rows = uow.session.execute(_TASKS_AND_TIMERS_OF_CASE, params).all()
-        tasks = [task for task, _ in rows]
-        if rows:
-            timers.pending_from_json(uow, case.id, rows[0][1])
+    postgres = uow.session.get_bind().dialect.name == "postgresql"
+    found = _rows(uow, _TASKS_AND_TIMERS_OF_CASE if postgres else _TASKS_OF_CASE, params).all()
+    tasks = [rows.loaded(uow.session, Task, row._mapping) for row in found]
+    if None in tasks:
+        tasks = list(uow.session.scalars(_FRESH_TASKS, params))
     else:
-        tasks = list(uow.session.scalars(_TASKS_OF_CASE, params))
+        for task in tasks:
+            set_committed_value(task, "case", case)
     set_committed_value(case, "tasks", tasks)
+    if postgres and found:
+        timers.pending_from_json(uow, case.id, found[0].pending_timers)
     return case
 
 
 def lock_case(uow, case_id: int) -> Case:
-    case = uow.session.scalar(_LOCK_CASE, {"case_id": case_id})
-    if case is None:
+    row = _rows(uow, _LOCK_CASE, {"case_id": case_id}).first()
+    if row is None:
         raise NotFound("no such case")
-    return _read_tasks(uow, case)
+    return _case_of(uow, row)
 
 
 def lock_case_of_task(uow, task_id: int) -> tuple[Case, str] | None:
     """The case a task belongs to, locked, and the task's department: one statement
     (plus the case's tasks), where looking the task up first would be two."""
-    found = uow.session.execute(_LOCK_CASE_OF_TASK, {"task_id": task_id}).first()
-    return (_read_tasks(uow, found[0]), found[1]) if found is not None else None
+    row = _rows(uow, _LOCK_CASE_OF_TASK, {"task_id": task_id}).first()
+    return (_case_of(uow, row), row.of_task_department) if row is not None else None
 
 
 def find_case(uow, case_no: str, lock: bool = False) -> Case:

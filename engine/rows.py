@@ -45,6 +45,24 @@ def add_new(session, obj) -> None:
     session.info.setdefault(_NEW, []).append(obj)
 
 
+def loaded(session, model, row) -> object | None:
+    """The object of a row a Core statement read (`row`: its mapping, by column
+    name), in the session as if the ORM had loaded it: clean, its later changes
+    tracked. The ORM's own loading sets up per statement what a case's two reads
+    need every time (about two thirds of their CPU, measured here). None if the
+    session already holds that row: the caller reads it the ORM's way, which
+    refreshes the object the session has."""
+    mapper = inspect(model)
+    key = mapper.identity_key_from_primary_key([row[c.name] for c in mapper.primary_key])
+    if key in session.identity_map:
+        return None
+    obj = mapper.class_manager.new_instance()
+    obj.__dict__.update({attr: row[name] for attr, name in _COLUMNS[model].items()})
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
+
+
 def write_new(session, batch: WriteBatch) -> None:
     """The rows `add_new` kept, as they are now, one INSERT per table."""
     by_table: dict = {}

@@ -1,0 +1,89 @@
+"""A locked case and its tasks are read by Core statements and made into objects
+by engine.rows.loaded: they must be what the ORM would have loaded, and fresh
+even where the unit of work held the rows already."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, inspect, update
+
+from engine import cases
+from engine.models import Case, Task
+
+from .helpers import complete_a_ready_task, submit_case
+
+KEY = "open-restaurant"
+
+
+def _columns(obj) -> dict:
+    return {attr.key: getattr(obj, attr.key) for attr in inspect(type(obj)).column_attrs}
+
+
+def test_locked_rows_are_the_objects_the_orm_would_load(runtime):
+    case_id = submit_case(runtime, KEY)
+    complete_a_ready_task(runtime, case_id, KEY)
+    with runtime.uow() as uow:
+        orm_case = uow.session.get(Case, case_id)
+        expected = (_columns(orm_case), orm_case.matter.id,
+                    [_columns(task) for task in orm_case.tasks])
+    with runtime.uow() as uow:
+        case = cases.lock_case(uow, case_id)
+        seen = []
+
+        def count(_conn, _cursor, statement, *_args):
+            seen.append(statement)
+        event.listen(runtime.engine, "before_cursor_execute", count)
+        try:
+            got = (_columns(case), case.matter.id, [_columns(task) for task in case.tasks])
+            assert all(task.case is case for task in case.tasks)
+        finally:
+            event.remove(runtime.engine, "before_cursor_execute", count)
+        assert got == expected
+        assert seen == []  # matter, tasks and each task's case are set, not lazily read
+        assert not uow.session.dirty and inspect(case).persistent
+
+
+def test_a_case_the_unit_of_work_held_is_read_fresh_when_locked(runtime):
+    """The session had the case and its tasks before another unit of work changed them:
+    the lock gives what is stored now, on the objects the session has. (SQLite: the
+    other writer could not run while this unit of work holds the database.)"""
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("a concurrent writer needs PostgreSQL")
+    case_id = submit_case(runtime, KEY)
+    with runtime.uow() as uow:
+        held = uow.session.get(Case, case_id)
+        held_task = held.tasks[0]
+        with runtime.uow() as other:
+            other.session.execute(update(Case).where(Case.id == case_id)
+                                  .values(warning="yellow", lock_version=Case.lock_version + 1))
+            other.session.execute(update(Task).where(Task.id == held_task.id)
+                                  .values(warning="red"))
+            other.commit()
+        assert held.warning == "none"
+        case = cases.lock_case(uow, case_id)
+        assert case is held and case.warning == "yellow"
+        assert case.tasks[0] is held_task and held_task.warning == "red"
+
+
+def test_changes_to_loaded_rows_are_written(runtime):
+    case_id = submit_case(runtime, KEY)
+    with runtime.uow() as uow:
+        case = cases.lock_case(uow, case_id)
+        case.missing_materials = ["x"]
+        case.tasks[0].assignee = "someone"
+        uow.commit()
+    with runtime.uow() as uow:
+        case = uow.session.get(Case, case_id)
+        assert case.missing_materials == ["x"] and case.tasks[0].assignee == "someone"
+
+
+def test_a_case_the_unit_of_work_held_keeps_its_objects_when_locked(runtime):
+    case_id = submit_case(runtime, KEY)
+    with runtime.uow() as uow:
+        held = uow.session.get(Case, case_id)
+        held_tasks = list(held.tasks)
+        case = cases.lock_case(uow, case_id)
+        assert case is held and case.tasks == held_tasks
+        case.tasks[0].assignee = "someone"
+        uow.commit()
+    with runtime.uow() as uow:
+        assert uow.session.get(Case, case_id).tasks[0].assignee == "someone"
