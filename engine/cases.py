@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from . import deadlines, history, matters, process_timers, rows, timers, warnings
 from .access import APPLICANT, SYSTEM
-from .db import next_id, next_ids
+from .db import next_id, next_ids, reserve_ids
 from .errors import Conflict, Invalid, NotFound
 from .forms import form_errors
 from .models import Case, Task
@@ -98,7 +98,11 @@ def submit_case(uow, matter_key: str, applicant, form,
 
 def _create(uow, matter, applicant, form, idempotency_key, fingerprint) -> Case:
     now = uow.now()
-    # the id first, so that the case number is known and the row written once, whole
+    # the process first (a new case's variables are its form), to know how many tasks
+    # it opens; then the ids of the case and of those tasks in one go, so that the case
+    # number is known and the row written once, whole
+    flow = CaseWorkflow.start(compiled(matter), dict(form))
+    reserve_ids(uow.session, {Case.__table__: 1, Task.__table__: len(flow.ready_user_tasks())})
     case_id = next_id(uow.session, Case.__table__)
     case = Case(id=case_id, case_no=f"{now.astimezone(LOCAL_TZ):%Y%m%d}{case_id:08d}",
                 code_salt=secrets.token_hex(8), matter_id=matter.id,
@@ -111,7 +115,6 @@ def _create(uow, matter, applicant, form, idempotency_key, fingerprint) -> Case:
     timers.none_pending(uow, case.id)
     history.record(uow, case, "submitted", APPLICANT, new={"status": "submitted"}, public=True,
                    text="已提交申请")
-    flow = CaseWorkflow.start(compiled(matter), variables_of(case))
     if compiled(matter).package.acceptance is None:
         _accept(uow, case, SYSTEM)
     advance(uow, case, flow)

@@ -16,7 +16,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, DisconnectionError
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 
 def _json_dumps(value) -> str:
@@ -104,13 +104,21 @@ def next_id(session, table: Table) -> int:
     return next_ids(session, table, 1)[0]
 
 
+_RESERVED = "ids_reserved"  # Session.info key: table name -> ids taken ahead (`reserve_ids`)
+
+
 def next_ids(session, table: Table, count: int) -> list[int]:
     """Ids for `count` new rows of `table`, taken before the rows are written.
 
-    PostgreSQL: values of the id column's sequence, one round trip for all.
+    PostgreSQL: values of the id column's sequence, one round trip for all
+    (none if `reserve_ids` took them ahead).
     SQLite: one more than the largest id, and on from there; safe because the
     transaction began with `BEGIN IMMEDIATE` (no other writer until it ends),
     and the session remembers what it handed out, for rows not written yet."""
+    reserved = session.info.get(_RESERVED, {}).get(table.name)
+    if reserved and len(reserved) >= count:
+        taken, reserved[:] = reserved[:count], reserved[count:]
+        return taken
     with session.no_autoflush:  # the rows come later; nothing need be written first
         if session.get_bind().dialect.name == "postgresql":
             return list(session.scalars(
@@ -122,6 +130,33 @@ def next_ids(session, table: Table, count: int) -> list[int]:
     first = max(stored, taken.get(table.name, 0)) + 1
     taken[table.name] = first + count - 1
     return list(range(first, first + count))
+
+
+def reserve_ids(session, counts: dict[Table, int]) -> None:
+    """Take ids of several tables at once, for the `next_ids` calls of this unit of
+    work to hand out (an intake: its case and its first tasks, one round trip on
+    PostgreSQL where it was two). Ids not handed out are simply never used."""
+    counts = {table: count for table, count in counts.items() if count > 0}
+    if session.get_bind().dialect.name == "postgresql":
+        columns = ", ".join(
+            f"ARRAY(SELECT nextval(pg_get_serial_sequence(:name{i}, 'id')) "
+            f"FROM generate_series(1, :count{i}))" for i in range(len(counts)))
+        params = {}
+        for i, (table, count) in enumerate(counts.items()):
+            params[f"name{i}"], params[f"count{i}"] = f'"{table.name}"', count
+        with session.no_autoflush:
+            row = session.connection().execute(text(f"SELECT {columns}"), params).one()
+        found = dict(zip(counts, row))
+    else:
+        found = {table: next_ids(session, table, count) for table, count in counts.items()}
+    reserved = session.info.setdefault(_RESERVED, {})
+    for table, ids in found.items():
+        reserved.setdefault(table.name, []).extend(ids)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_reserved_ids(session) -> None:
+    session.info.pop(_RESERVED, None)
 
 
 class WriteBatch:

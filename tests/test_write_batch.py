@@ -186,3 +186,30 @@ def test_timers_a_unit_of_work_changed_stay_as_it_changed_them(runtime):
         cases.lock_case(uow, case_id)
         assert [t.key for t in timers.pending(uow, case_id, "test")] == ["one"]
         uow.commit()
+
+
+def test_an_intake_takes_its_case_and_task_ids_in_one_statement(runtime, statements):
+    """The process starts first, so the case's id and those of the tasks it opens are
+    taken together (db.reserve_ids): one statement on PostgreSQL."""
+    case_id = submit_case(runtime, "open-restaurant")
+    taking = [s for s in statements if "nextval" in s]
+    if runtime.engine.dialect.name == "postgresql":
+        assert len(taking) == 1, taking
+    with runtime.uow() as uow:
+        case = uow.session.get(Case, case_id)
+        assert [t.task for t in case.tasks] == ["accept"] and case.case_no.endswith(
+            f"{case_id:08d}")
+
+
+def test_reserved_ids_are_handed_out_first(runtime, statements):
+    from engine.db import next_ids, reserve_ids
+    from engine.models import Task
+    with runtime.uow() as uow:
+        reserve_ids(uow.session, {Case.__table__: 1, Task.__table__: 3})
+        statements.clear()
+        first = next_ids(uow.session, Task.__table__, 2)
+        third = next_ids(uow.session, Task.__table__, 1)
+        assert statements == []  # handed out from what was reserved
+        assert third[0] > first[1] > first[0]
+        more = next_ids(uow.session, Task.__table__, 2)  # none left: taken anew
+        assert min(more) > third[0] and len(statements) == 1
