@@ -76,7 +76,9 @@ _LATEST = (select(Matter.id).where(Matter.key == bindparam("key"))
 
 
 def latest(uow, key: str) -> Matter:
-    matter_id = uow.session.scalar(_LATEST, {"key": key})
+    """The newest deployed version of a matter (every intake asks: a plain statement,
+    without the ORM's set-up for a query)."""
+    matter_id = uow.session.connection().execute(_LATEST, {"key": key}).scalar()
     if matter_id is None:
         raise NotFound(f"no matter {key!r}")
     return version(uow.session, matter_id)
