@@ -107,6 +107,10 @@ def next_id(session, table: Table) -> int:
 _RESERVED = "ids_reserved"  # Session.info key: table name -> ids taken ahead (`reserve_ids`)
 
 
+_NEXTVAL = text("SELECT nextval(pg_get_serial_sequence(:name, 'id')) "
+                "FROM generate_series(1, :count)")
+
+
 def next_ids(session, table: Table, count: int) -> list[int]:
     """Ids for `count` new rows of `table`, taken before the rows are written.
 
@@ -121,10 +125,8 @@ def next_ids(session, table: Table, count: int) -> list[int]:
         return taken
     with session.no_autoflush:  # the rows come later; nothing need be written first
         if session.get_bind().dialect.name == "postgresql":
-            return list(session.scalars(
-                text("SELECT nextval(pg_get_serial_sequence(:name, 'id')) "
-                     "FROM generate_series(1, :count)"),
-                {"name": f'"{table.name}"', "count": count}))
+            return list(session.connection().execute(_NEXTVAL, {
+                "name": f'"{table.name}"', "count": count}).scalars())
         taken = session.info.setdefault("ids_taken", {})
         stored = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
     first = max(stored, taken.get(table.name, 0)) + 1
