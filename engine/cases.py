@@ -158,6 +158,7 @@ _FRESH_TASKS = (select(Task).where(Task.case_id == bindparam("case_id")).order_b
 
 
 def _rows(uow, statement, params):
+    """A Core statement of the case's reads, in the unit of work's transaction."""
     session = uow.session
     if session.autoflush:  # as an ORM query would: what the operation changed comes first
         session.flush()

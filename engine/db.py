@@ -105,8 +105,6 @@ def next_id(session, table: Table) -> int:
 
 
 _RESERVED = "ids_reserved"  # Session.info key: table name -> ids taken ahead (`reserve_ids`)
-
-
 _NEXTVAL = text("SELECT nextval(pg_get_serial_sequence(:name, 'id')) "
                 "FROM generate_series(1, :count)")
 
@@ -158,6 +156,8 @@ def reserve_ids(session, counts: dict[Table, int]) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_reserved_ids(session) -> None:
+    """SQLite's ids were counted inside the transaction that ended: another writer
+    may take them now."""
     session.info.pop(_RESERVED, None)
 
 

@@ -48,10 +48,9 @@ def add_new(session, obj) -> None:
 def loaded(session, model, row) -> object | None:
     """The object of a row a Core statement read (`row`: its mapping, by column
     name), in the session as if the ORM had loaded it: clean, its later changes
-    tracked. The ORM's own loading sets up per statement what a case's two reads
-    need every time (about two thirds of their CPU, measured here). None if the
-    session already holds that row: the caller reads it the ORM's way, which
-    refreshes the object the session has."""
+    tracked. The ORM's own loading sets up anew for every statement what a case's
+    two reads need every time. None if the session already holds that row: the
+    caller reads it the ORM's way, which refreshes the object the session has."""
     mapper = inspect(model)
     key = mapper.identity_key_from_primary_key([row[c.name] for c in mapper.primary_key])
     if key in session.identity_map:

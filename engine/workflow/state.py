@@ -10,6 +10,10 @@ before it is stored: about 12 KB become 2 KB for a seven-task matter, which
 PostgreSQL then neither compresses again nor rewrites in its TOAST table on
 every step (an UPDATE of the case row: 550 -> 165 us of server CPU, measured
 here). State stored before that (plain JSON, starting with "{") still loads.
+
+The task tree is written and read by loops of our own that make the very
+dictionaries and tasks Spiff's converters do, without a registry call per task
+(see `_tasks_dict`, `_tasks_from_dict`; tests/test_state_size.py compares them).
 """
 from __future__ import annotations
 
@@ -20,11 +24,11 @@ import orjson
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
-from SpiffWorkflow.util.task import TaskState
 from SpiffWorkflow.util.deep_merge import DeepMerge
+from SpiffWorkflow.util.task import TaskState
 
 
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
@@ -88,7 +92,6 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
 
-
     def _tasks_from_dict(self, tasks: dict, workflow) -> dict:
         """The task tree back, as Spiff's `TaskConverter.from_dict` restores each task,
         without the registry's lookup and copy per task, and each id parsed once, not
@@ -140,11 +143,17 @@ _registry = BpmnWorkflowSerializer.configure(_config)
 
 
 def _fast_task_class():
-    """Spiff's task class, if the registry converts it with Spiff's own `TaskConverter`
-    (what `_task_dict` copies); else None, and every task goes through the registry."""
-    to_dict = _registry.convert_to_dict.get(_registry.typenames.get(Task))
-    method = to_dict.args[1] if to_dict is not None and len(to_dict.args) > 1 else None
-    return Task if getattr(method, "__func__", None) is TaskConverter.to_dict else None
+    """Spiff's task class, if the registry converts and restores it with Spiff's own
+    `TaskConverter` (what `_task_dict` and `_task_from_dict` copy); else None, and
+    every task goes through the registry."""
+    typename = _registry.typenames.get(Task)
+    to_dict = _registry.convert_to_dict.get(typename)
+    from_dict = _registry.convert_from_dict.get(typename)
+    ours = (to_dict is not None and len(to_dict.args) > 1 and from_dict is not None and
+            len(from_dict.args) > 0 and
+            getattr(to_dict.args[1], "__func__", None) is TaskConverter.to_dict and
+            getattr(from_dict.args[0], "__func__", None) is TaskConverter.from_dict)
+    return Task if ours and typename == "Task" else None
 
 
 _FAST_TASK_CLASS = _fast_task_class()
