@@ -105,8 +105,21 @@ def next_id(session, table: Table) -> int:
 
 
 _RESERVED = "ids_reserved"  # Session.info key: table name -> ids taken ahead (`reserve_ids`)
-_NEXTVAL = text("SELECT nextval(pg_get_serial_sequence(:name, 'id')) "
-                "FROM generate_series(1, :count)")
+_NEXTVALS: dict[int, object] = {}  # number of tables -> the statement taking their ids
+
+
+def _nextvals(session, counts: dict[Table, int]) -> dict[Table, list[int]]:
+    """PostgreSQL: `count` values of each table's id sequence, in one statement."""
+    statement = _NEXTVALS.get(len(counts))
+    if statement is None:
+        statement = _NEXTVALS[len(counts)] = text("SELECT " + ", ".join(
+            f"ARRAY(SELECT nextval(pg_get_serial_sequence(:name{i}, 'id')) "
+            f"FROM generate_series(1, :count{i}))" for i in range(len(counts))))
+    params = {}
+    for i, (table, count) in enumerate(counts.items()):
+        params[f"name{i}"], params[f"count{i}"] = f'"{table.name}"', count
+    with session.no_autoflush:  # the rows come later; nothing need be written first
+        return dict(zip(counts, session.connection().execute(statement, params).one()))
 
 
 def next_ids(session, table: Table, count: int) -> list[int]:
@@ -121,10 +134,9 @@ def next_ids(session, table: Table, count: int) -> list[int]:
     if reserved and len(reserved) >= count:
         taken, reserved[:] = reserved[:count], reserved[count:]
         return taken
+    if session.get_bind().dialect.name == "postgresql":
+        return _nextvals(session, {table: count})[table]
     with session.no_autoflush:  # the rows come later; nothing need be written first
-        if session.get_bind().dialect.name == "postgresql":
-            return list(session.connection().execute(_NEXTVAL, {
-                "name": f'"{table.name}"', "count": count}).scalars())
         taken = session.info.setdefault("ids_taken", {})
         stored = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
     first = max(stored, taken.get(table.name, 0)) + 1
@@ -138,15 +150,7 @@ def reserve_ids(session, counts: dict[Table, int]) -> None:
     PostgreSQL where it was two). Ids not handed out are simply never used."""
     counts = {table: count for table, count in counts.items() if count > 0}
     if session.get_bind().dialect.name == "postgresql":
-        columns = ", ".join(
-            f"ARRAY(SELECT nextval(pg_get_serial_sequence(:name{i}, 'id')) "
-            f"FROM generate_series(1, :count{i}))" for i in range(len(counts)))
-        params = {}
-        for i, (table, count) in enumerate(counts.items()):
-            params[f"name{i}"], params[f"count{i}"] = f'"{table.name}"', count
-        with session.no_autoflush:
-            row = session.connection().execute(text(f"SELECT {columns}"), params).one()
-        found = dict(zip(counts, row))
+        found = _nextvals(session, counts)
     else:
         found = {table: next_ids(session, table, count) for table, count in counts.items()}
     reserved = session.info.setdefault(_RESERVED, {})
