@@ -171,7 +171,7 @@ def _case_of(uow, row) -> Case:
     if case is None:
         case = uow.session.scalar(_FRESH_CASE, {"case_id": row.id})
     else:
-        set_committed_value(case, "matter", matters.version(uow.session, case.matter_id))
+        matters.attach_version(uow.session, case)
     return _read_tasks(uow, case)
 
 
@@ -190,9 +190,8 @@ def _read_tasks(uow, case: Case) -> Case:
     tasks = [rows.loaded(uow.session, Task, row._mapping) for row in found]
     if None in tasks:
         tasks = list(uow.session.scalars(_FRESH_TASKS, params))
-    else:
-        for task in tasks:
-            set_committed_value(task, "case", case)
+    for task in tasks:  # what an answer shows of a task's case, without a read
+        set_committed_value(task, "case", case)
     set_committed_value(case, "tasks", tasks)
     if postgres and found:
         timers.pending_from_json(uow, case.id, found[0].pending_timers)

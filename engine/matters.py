@@ -109,15 +109,22 @@ def version(session, matter_id: int) -> Matter:
     return hit
 
 
+def attach_version(session, case: Case) -> None:
+    """A loaded case's matter, from the versions read once (not added to the session).
+    The ORM's loads get it by the events below; engine.cases calls it for the case
+    rows it makes into objects itself."""
+    if "matter_id" in case.__dict__:
+        set_committed_value(case, "matter", version(session, case.matter_id))
+
+
 @event.listens_for(Case, "load")
 def _matter_of_loaded_case(case: Case, context) -> None:
-    if "matter_id" in case.__dict__:
-        set_committed_value(case, "matter", version(context.session, case.matter_id))
+    attach_version(context.session, case)
 
 
 @event.listens_for(Case, "refresh")
 def _matter_of_refreshed_case(case: Case, context, _attrs) -> None:
-    _matter_of_loaded_case(case, context)
+    attach_version(context.session, case)
 
 
 def catalogue(uow) -> list[Matter]:
