@@ -73,8 +73,9 @@ def pending(uow, case_id: int, kind: str | None = None) -> list[Pending]:
     return [timer for timer in known if kind is None or timer.kind == kind]
 
 
-_PENDING_OF_CASES = select(Timer.case_id, Timer.id, Timer.kind, Timer.key, Timer.due_at,
-                           Timer.task_id).where(
+# a Pending's fields, in its order, as both reads of pending timers take them
+_PENDING_COLUMNS = (Timer.id, Timer.kind, Timer.key, Timer.due_at, Timer.task_id)
+_PENDING_OF_CASES = select(Timer.case_id, *_PENDING_COLUMNS).where(
     Timer.case_id.in_(bindparam("case_ids", expanding=True)), *PENDING)
 
 
@@ -91,8 +92,8 @@ def read_pending(uow, case_ids: list[int]) -> None:
 # something else of the case (its tasks, see engine.cases): PostgreSQL computes it
 # once for the whole result, and it saves the statement and round trip of its own.
 PENDING_OF_CASE_JSON = (
-    select(func.coalesce(func.json_agg(func.json_build_array(
-        Timer.id, Timer.kind, Timer.key, Timer.due_at, Timer.task_id)), text("'[]'::json")))
+    select(func.coalesce(func.json_agg(func.json_build_array(*_PENDING_COLUMNS)),
+                         text("'[]'::json")))
     .where(Timer.case_id == bindparam("case_id"), *PENDING).scalar_subquery())
 
 
