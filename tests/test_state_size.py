@@ -89,10 +89,10 @@ def test_stored_task_tree_is_what_spiffs_own_converter_writes(runtime, monkeypat
     instance Spiff's would have restored."""
     from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 
-    from engine import cases, handling, matters
+    from engine import matters
     from engine.workflow import runner, state
 
-    from .helpers import ADMIN_ACTOR, submit_case, task_output, zip_bytes
+    from .helpers import complete_a_ready_task, submit_case, zip_bytes
     converter = state._registry.convert_to_dict["BpmnWorkflow"].args[1].__self__
     compared = []
 
@@ -115,14 +115,10 @@ def test_stored_task_tree_is_what_spiffs_own_converter_writes(runtime, monkeypat
         case_id = submit_case(runtime, key)
     for _ in range(30):
         with runtime.uow() as uow:
-            ready = [(t.id, t.task) for t in cases.lock_case(uow, case_id).tasks
-                     if t.state == "ready"]
-        if not ready:
-            break
-        with runtime.uow() as uow:
-            output = {} if key == "timer-escalation" else task_output(key, ready[0][1])
-            handling.complete(uow, ADMIN_ACTOR, ready[0][0], output)
-            uow.commit()
+            if not any(t.state == "ready" for t in uow.session.get(Case, case_id).tasks):
+                break
+        complete_a_ready_task(runtime, case_id, key,
+                              {} if key == "timer-escalation" else None)
     with runtime.uow() as uow:
         assert uow.session.get(Case, case_id).status == "completed"
     assert len(compared) >= 3 and max(tasks for tasks, _ in compared) > 5
