@@ -14,6 +14,9 @@ from the sequence first, they join the session as if read from it (found by
 id, later changes tracked), and their rows are INSERTed by the batch, ahead of
 the updates, the history and the timers that refer to them. Every other kind
 of row is still the ORM's.
+
+A locked case and its tasks are read by plain statements and made into such
+objects too (`loaded`, used by engine.cases), rather than by the ORM's loading.
 """
 from __future__ import annotations
 
