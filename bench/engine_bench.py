@@ -5,7 +5,9 @@ keep the form's fields in task data, and after every step save the whole
 workflow with `BpmnWorkflowSerializer.serialize_json` into a row of the same
 database (load it back before the next step). onething runs the same matter
 through its engine functions (`submit_case`, `handling.complete`), one unit
-of work per step, as the API does.
+of work per step, as the API does. Each driver learns the next ready task from
+what it already has: naive from the workflow it loaded, onething from the case
+the operation returned (neither reads it separately).
 """
 from __future__ import annotations
 
@@ -88,8 +90,8 @@ class Naive:
 
 
 def onething_case(runtime, key: str, form: dict | None, outputs: dict) -> int:
-    case_id = seed.submit(runtime, key, form)
-    return seed.drive(runtime, key, outputs, case_id)
+    case_id, ready = seed.submitted(runtime, key, form)
+    return seed.drive(runtime, outputs, case_id, ready)
 
 
 def _compare(runtime, naive: Naive, key: str, form: dict | None, outputs: dict, cases: int,
@@ -246,8 +248,8 @@ def stored_bytes(runtime, fields_list=(10, 1000), cases: int = 20) -> dict:
         form = wide_form(fields)
         ids = []
         for _ in range(cases):
-            case_id = seed.submit(runtime, key, form)
-            seed.drive(runtime, key, WIDE_OUTPUTS, case_id)
+            case_id, ready = seed.submitted(runtime, key, form)
+            seed.drive(runtime, WIDE_OUTPUTS, case_id, ready)
             ids.append(case_id)
         sizes = _sizes(runtime.engine, ids)
         sizes["total"] = sizes["case"] + sizes["task"] + sizes["event"]
