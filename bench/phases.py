@@ -117,11 +117,16 @@ def intake_once(target: Target, key: str, n: int, concurrency: int,
 # -- handoff -------------------------------------------------------------------
 
 def handoff_once(target: Target, engine, tokens: dict[str, str], case_nos: list[str],
-                 concurrency: int, max_seconds: float, max_waves: int = 12) -> dict:
+                 concurrency: int, max_seconds: float, collide: bool = False,
+                 max_waves: int = 12) -> dict:
     """Complete every ready task of the given cases, wave after wave, until they end.
 
-    Within a wave the tasks are ordered by case, so a case's parallel branches
-    are completed at the same moment by different clients and meet at the join.
+    Within a wave each case's parallel branches are completed by different
+    clients and the last of them passes the join. As departments work, the
+    branches of a case come apart in time: a wave takes the first ready task of
+    every case, then the second of every case, and so on. With `collide` a
+    wave is ordered by case instead, so that a case's branches are completed
+    at the same moment and queue on its lock: the worst case for the join.
     """
     with engine.connect() as conn:
         case_ids = list(conn.execute(select(Case.id).where(Case.case_no.in_(case_nos)))
@@ -140,6 +145,8 @@ def handoff_once(target: Target, engine, tokens: dict[str, str], case_nos: list[
                 .order_by(Task.case_id, Task.id)).all()
         if not rows:
             break
+        if not collide:
+            rows = _spread_over_cases(rows)
         bodies, index, requests = [], {}, []
         for r in rows:
             slot = (r.matter_id, r.task)
@@ -167,6 +174,15 @@ def handoff_once(target: Target, engine, tokens: dict[str, str], case_nos: list[
             "server_cpu_ms": server_cpu / n, "client_cpu_ms": client_cpu * 1000 / n,
             "client_cpu_share": client_cpu / wall / (os.cpu_count() or 1) if wall else 0.0,
             "machine_busy": busy_w / wall if wall else 0.0}
+
+
+def _spread_over_cases(rows: list) -> list:
+    """Rows ordered by case, reordered by their rank within their case, then case."""
+    rank, ranked = {}, []
+    for row in rows:
+        rank[row.case_id] = rank.get(row.case_id, -1) + 1
+        ranked.append((rank[row.case_id], row.case_id, row))
+    return [row for *_, row in sorted(ranked, key=lambda r: r[:2])]
 
 
 # -- progress ------------------------------------------------------------------

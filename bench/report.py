@@ -32,6 +32,11 @@ def table(r: dict) -> str:
         rows.append(("intake / floor", f"{ratio:.2f}", "≥ 0.30", _check(ratio >= 0.3)))
         rows.append(_throughput(f"handoff ({n_large:,} cases)", large["handoff"], "completion",
                                 300))
+        if "handoff_collide" in large:
+            label, value, *_ = _throughput(
+                "handoff, each case's branches completed at the same moment",
+                large["handoff_collide"], "completion", 300)
+            rows.append((label, value, "", ""))
         p = large["progress"]
         rows.append((f"progress ({n_large:,} cases)",
                      f"{_f(p['per_s'])} queries/s, p50 {_f(p['p50_ms'], '{:.1f}')} ms, p99 "

@@ -146,7 +146,8 @@ def size_phase(runtime, plan: Plan, app, floor, tokens, size: int, workers: int)
     Intake and handoff run with `plan.concurrency` clients (more than the workers:
     saturation, so their latencies include queueing); progress runs with one
     client per worker, so its latencies are service times at full throughput."""
-    runs = {"floor": [], "intake": [], "handoff": [], "progress": [], "ratio": []}
+    runs = {"floor": [], "intake": [], "handoff": [], "handoff_collide": [], "progress": [],
+            "ratio": []}
     counts = []
     for rep in range(plan.repeats):
         counts.append(seed.case_count(runtime.engine))
@@ -155,15 +156,21 @@ def size_phase(runtime, plan: Plan, app, floor, tokens, size: int, workers: int)
                                          plan.max_seconds)
         h = phases.handoff_once(app, runtime.engine, tokens, case_nos[:plan.handoff_cases],
                                 plan.concurrency, plan.max_seconds * 2)
+        hc = phases.handoff_once(app, runtime.engine, tokens,
+                                 case_nos[plan.handoff_cases:2 * plan.handoff_cases],
+                                 plan.concurrency, plan.max_seconds * 2, collide=True)
         p = phases.progress_once(app, runtime.engine, SECRET, plan.progress_n,
                                  workers, plan.max_seconds, seed_value=rep)
-        for name, result in (("floor", f), ("intake", i), ("handoff", h), ("progress", p)):
+        for name, result in (("floor", f), ("intake", i), ("handoff", h),
+                             ("handoff_collide", hc), ("progress", p)):
             runs[name].append(phases.summary(result))
         runs["ratio"].append(i["per_s"] / f["per_s"])
         print(f"bench: [{size:,}] rep {rep + 1}: floor {f['per_s']:.0f}/s, intake "
               f"{i['per_s']:.0f}/s (p99 {i['p99_ms']:.0f} ms), handoff {h['per_s']:.0f}/s "
-              f"(p99 {h['p99_ms']:.0f} ms), progress p99 {p['p99_ms']:.1f} ms", flush=True)
-    result = {name: medians(runs[name]) for name in ("floor", "intake", "handoff", "progress")}
+              f"(p99 {h['p99_ms']:.0f} ms; branches at once {hc['per_s']:.0f}/s), progress "
+              f"p99 {p['p99_ms']:.1f} ms", flush=True)
+    result = {name: medians(runs[name])
+              for name in ("floor", "intake", "handoff", "handoff_collide", "progress")}
     result["intake_over_floor"] = statistics.median(runs["ratio"])
     result["cases_at_start"] = counts
     result["runs"] = {k: v for k, v in runs.items() if k != "ratio"}
