@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from . import deadlines, history, matters, process_timers, rows, timers, warnings
 from .access import APPLICANT, SYSTEM
-from .db import next_id, next_ids, reserve_ids
+from .db import next_id, next_ids, reserve_ids, select_rows
 from .errors import Conflict, Invalid, NotFound
 from .forms import form_errors
 from .models import Case, Task
@@ -157,19 +157,19 @@ _FRESH_TASKS = (select(Task).where(Task.case_id == bindparam("case_id")).order_b
                 .execution_options(populate_existing=True))
 
 
-def _rows(uow, statement, params):
+def _rows(uow, statement, params) -> list[dict]:
     """A Core statement of the case's reads, in the unit of work's transaction."""
     session = uow.session
     if session.autoflush:  # as an ORM query would: what the operation changed comes first
         session.flush()
-    return session.connection().execute(statement, params)
+    return select_rows(session, statement, params)
 
 
-def _case_of(uow, row) -> Case:
+def _case_of(uow, row: dict) -> Case:
     """The locked case's object, from its row, and then its tasks."""
-    case = rows.loaded(uow.session, Case, row._mapping)
+    case = rows.loaded(uow.session, Case, row)
     if case is None:
-        case = uow.session.scalar(_FRESH_CASE, {"case_id": row.id})
+        case = uow.session.scalar(_FRESH_CASE, {"case_id": row["id"]})
     else:
         matters.attach_version(uow.session, case)
     return _read_tasks(uow, case)
@@ -186,30 +186,30 @@ def _read_tasks(uow, case: Case) -> Case:
     and one query fewer. A case without tasks has its timers read when needed."""
     params = {"case_id": case.id}
     postgres = uow.session.get_bind().dialect.name == "postgresql"
-    found = _rows(uow, _TASKS_AND_TIMERS_OF_CASE if postgres else _TASKS_OF_CASE, params).all()
-    tasks = [rows.loaded(uow.session, Task, row._mapping) for row in found]
+    found = _rows(uow, _TASKS_AND_TIMERS_OF_CASE if postgres else _TASKS_OF_CASE, params)
+    tasks = [rows.loaded(uow.session, Task, row) for row in found]
     if None in tasks:
         tasks = list(uow.session.scalars(_FRESH_TASKS, params))
     for task in tasks:  # what an answer shows of a task's case, without a read
         set_committed_value(task, "case", case)
     set_committed_value(case, "tasks", tasks)
     if postgres and found:
-        timers.pending_from_json(uow, case.id, found[0].pending_timers)
+        timers.pending_from_json(uow, case.id, found[0]["pending_timers"])
     return case
 
 
 def lock_case(uow, case_id: int) -> Case:
-    row = _rows(uow, _LOCK_CASE, {"case_id": case_id}).first()
-    if row is None:
+    found = _rows(uow, _LOCK_CASE, {"case_id": case_id})
+    if not found:
         raise NotFound("no such case")
-    return _case_of(uow, row)
+    return _case_of(uow, found[0])
 
 
 def lock_case_of_task(uow, task_id: int) -> tuple[Case, str] | None:
     """The case a task belongs to, locked, and the task's department: one statement
     (plus the case's tasks), where looking the task up first would be two."""
-    row = _rows(uow, _LOCK_CASE_OF_TASK, {"task_id": task_id}).first()
-    return (_case_of(uow, row), row.of_task_department) if row is not None else None
+    found = _rows(uow, _LOCK_CASE_OF_TASK, {"task_id": task_id})
+    return (_case_of(uow, found[0]), found[0]["of_task_department"]) if found else None
 
 
 def find_case(uow, case_no: str, lock: bool = False) -> Case:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .access import Actor
-from .db import MATTER_VERSIONS
+from .db import MATTER_VERSIONS, select_rows
 from .errors import Conflict, Invalid, NotFound
 from .models import Case, Department, Matter
 from .package import MatterPackage, PackageInvalid, load_package
@@ -77,11 +77,11 @@ _LATEST = (select(Matter.id).where(Matter.key == bindparam("key"))
 
 def latest(uow, key: str) -> Matter:
     """The newest deployed version of a matter (every intake asks: a plain statement,
-    without the ORM's set-up for a query)."""
-    matter_id = uow.session.connection().execute(_LATEST, {"key": key}).scalar()
-    if matter_id is None:
+    see db.select_rows)."""
+    found = select_rows(uow.session, _LATEST, {"key": key})
+    if not found:
         raise NotFound(f"no matter {key!r}")
-    return version(uow.session, matter_id)
+    return version(uow.session, found[0]["id"])
 
 
 # -- deployed versions, read once per process ------------------------------------

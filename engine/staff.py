@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, select
 
 from .access import ROLES, Actor
+from .db import select_rows
 from .errors import Conflict, Invalid, Unauthorized
 from .models import ApiToken, Department, User
 
@@ -90,15 +91,15 @@ _USER_OF_TOKEN = (select(User.username, User.departments, User.roles, User.activ
 
 def authenticate(uow, token: str) -> Actor:
     """The staff member behind a bearer token (one query: every staff request pays it,
-    so it is run as the plain statement it is, without the ORM's set-up for a query:
-    nothing the request has changed yet needs flushing before it)."""
-    found = uow.session.connection().execute(
-        _USER_OF_TOKEN, {"token_hash": _token_hash(token or "")}).first()
-    if found is None or found.expires_at <= uow.now():
+    so it is run as the plain statement it is (db.select_rows): nothing the request
+    has changed yet needs flushing before it)."""
+    found = select_rows(uow.session, _USER_OF_TOKEN, {"token_hash": _token_hash(token or "")})
+    user = found[0] if found else None
+    if user is None or user["expires_at"] <= uow.now():
         raise Unauthorized("missing, unknown or expired token")
-    if not found.active:
+    if not user["active"]:
         raise Unauthorized("the account is disabled")
-    return Actor(found.username, frozenset(found.departments), frozenset(found.roles))
+    return Actor(user["username"], frozenset(user["departments"]), frozenset(user["roles"]))
 
 
 def list_users(uow, actor: Actor) -> list[User]:

@@ -4,9 +4,9 @@ even where the unit of work held the rows already."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, inspect, update
+from sqlalchemy import event, inspect, text, update
 
-from engine import cases
+from engine import cases, db, matters
 from engine.models import Case, Task
 
 from .helpers import complete_a_ready_task, submit_case
@@ -87,3 +87,43 @@ def test_a_case_the_unit_of_work_held_keeps_its_objects_when_locked(runtime):
         uow.commit()
     with runtime.uow() as uow:
         assert uow.session.get(Case, case_id).tasks[0].assignee == "someone"
+
+
+def test_plain_rows_are_what_sqlalchemy_gives(runtime):
+    """db.select_rows (straight to the DBAPI cursor on PostgreSQL) against SQLAlchemy's
+    own execution of the same statements, on a completed case: every kind of column
+    (times with their zone, JSON, bytes, floats) and the timers' JSON value."""
+    case_id = submit_case(runtime, KEY)
+    while True:
+        with runtime.uow() as uow:
+            done = all(t.state != "ready" for t in cases.lock_case(uow, case_id).tasks)
+        if done:
+            break
+        complete_a_ready_task(runtime, case_id, KEY)
+    with runtime.uow() as uow:
+        task_id = min(t.id for t in cases.lock_case(uow, case_id).tasks)
+        case = cases.lock_case(uow, case_id)
+        assert case.status == "completed" and case.working_seconds is not None
+    statements = [(cases._LOCK_CASE_OF_TASK, {"task_id": task_id}),
+                  (cases._TASKS_OF_CASE, {"case_id": case_id}),
+                  (matters._LATEST, {"key": KEY})]
+    if runtime.engine.dialect.name == "postgresql":
+        statements.append((cases._TASKS_AND_TIMERS_OF_CASE, {"case_id": case_id}))
+    for statement, params in statements:
+        with runtime.uow() as uow:
+            plain = db.select_rows(uow.session, statement, params)
+            sqlalchemy = [dict(r._mapping) for r in uow.session.connection().execute(statement,
+                                                                                     params)]
+        assert plain == sqlalchemy and plain
+        assert [list(map(type, r.values())) for r in plain] == \
+            [list(map(type, r.values())) for r in sqlalchemy]
+
+
+def test_a_failing_plain_read_raises_sqlalchemys_error(runtime):
+    """(SQLite's reads are SQLAlchemy's own, and take 'x' as the integer 0.)"""
+    from sqlalchemy.exc import DBAPIError
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("the plain path is PostgreSQL's")
+    with runtime.uow() as uow:
+        with pytest.raises(DBAPIError):
+            db.select_rows(uow.session, text("SELECT CAST(:v AS INTEGER) AS n"), {"v": "x"})
