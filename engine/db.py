@@ -18,6 +18,8 @@ from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import pgconn
+
 
 def _json_dumps(value) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
@@ -41,6 +43,9 @@ def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("postgresql+psycopg2"):
         # several rows updated at once (timers cancelled) go in one round trip
         kwargs.setdefault("executemany_mode", "values_plus_batch")
+        # BEGIN with the first statement, COMMIT with the last write (engine.pgconn)
+        kwargs["connect_args"] = {"connection_factory": pgconn.Connection,
+                                  **kwargs.get("connect_args", {})}
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine)
     return engine
@@ -76,11 +81,15 @@ def _ping_when_idle(engine: Engine) -> None:
 
 
 def _ping(dbapi_conn) -> None:
+    """`SELECT 1` outside any transaction (the connection is checked out idle)."""
+    autocommit, dbapi_conn.autocommit = dbapi_conn.autocommit, True
     cursor = dbapi_conn.cursor()
     try:
         cursor.execute("SELECT 1")
     finally:
         cursor.close()
+        if not dbapi_conn.closed:
+            dbapi_conn.autocommit = autocommit
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -181,6 +190,9 @@ class WriteBatch:
 
     def __init__(self, session):
         self.session = session
+        # set by the caller once nothing else will be written in this transaction: on
+        # PostgreSQL its COMMIT then goes with the batch (see engine.pgconn)
+        self.ends_transaction = False
         self.dialect = session.get_bind().dialect
         self.postgres = self.dialect.name == "postgresql"
         self._sql: list[bytes] = []  # PostgreSQL: rendered, sent as one
@@ -244,6 +256,9 @@ class WriteBatch:
         self._statements = []
         if self._sql:
             sql, self._sql = b";\n".join(self._sql).decode(), []
+            if self.ends_transaction and isinstance(
+                    self.session.connection().connection.dbapi_connection, pgconn.Connection):
+                sql += pgconn.COMMIT_WITH_IT
             try:
                 self.session.connection().exec_driver_sql(
                     sql, execution_options={"no_parameters": True})  # its % are data

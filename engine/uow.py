@@ -53,6 +53,9 @@ class UnitOfWork:
             self.session.flush()
             write_history(self, batch)
             write_timers(self, batch)
+            # the last write: the session has nothing left to flush at its commit
+            batch.ends_transaction = not (self.session.new or self.session.dirty
+                                          or self.session.deleted)
         self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
