@@ -33,12 +33,18 @@ def _validators(schema_json: bytes) -> tuple[object, Draft202012Validator]:
 
 def form_errors(schema: dict, data: Any) -> dict[str, list[str]]:
     """Map each failing field path (`shop/area`, or `` for the root) to messages."""
-    fast, validator = _validators(orjson.dumps(schema, option=orjson.OPT_SORT_KEYS))
+    fast, _ = _validators(orjson.dumps(schema, option=orjson.OPT_SORT_KEYS))
     try:
         if fast.is_valid(data):
             return {}
     except ValueError:  # not a JSON value (a non-string key, bytes): the full walk says why
         pass
+    return jsonschema_errors(schema, data)
+
+
+def jsonschema_errors(schema: dict, data: Any) -> dict[str, list[str]]:
+    """What `form_errors` answers, found by `jsonschema` alone (no fast check)."""
+    _, validator = _validators(orjson.dumps(schema, option=orjson.OPT_SORT_KEYS))
     errors: dict[str, list[str]] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = "/".join(str(part) for part in error.absolute_path)
