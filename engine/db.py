@@ -260,8 +260,7 @@ class WriteBatch:
                     self.session.connection().connection.dbapi_connection, pgconn.Connection):
                 sql += pgconn.COMMIT_WITH_IT
             try:
-                self.session.connection().exec_driver_sql(
-                    sql, execution_options={"no_parameters": True})  # its % are data
+                run_plain(self.session, sql)
             except DataError as exc:
                 if _STALE in str(exc.orig):  # a guarded update matched no row
                     name = str(exc.orig).split(_STALE, 1)[1].split('"', 1)[0]
@@ -369,24 +368,43 @@ def select_rows(session, statement, params: dict) -> list[dict]:
         return [dict(row._mapping) for row in connection.execute(statement, params)]
     sql, defaults, binds = _select_template(statement, dialect)
     values = {**defaults, **params}
-    dbapi_connection = connection.connection.dbapi_connection
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute(sql, {name: binds[name](value) for name, value in values.items()})
-        found = cursor.fetchall()
-        names, results = _result_columns(statement, dialect, cursor.description)
-    except dialect.loaded_dbapi.Error as exc:
-        invalidated = dialect.is_disconnect(exc, dbapi_connection, cursor)
-        if invalidated:
-            connection.invalidate(exc)
-        raise DBAPIError.instance(sql, values, exc, dialect.loaded_dbapi.Error,
-                                  connection_invalidated=invalidated, dialect=dialect) from exc
-    finally:
-        cursor.close()
+    found, description = _on_cursor(connection, sql, {
+        name: binds[name](value) for name, value in values.items()}, fetch=True)
+    names, results = _result_columns(statement, dialect, description)
     if results:
         found = [[value if process is None else process(value)
                   for process, value in zip(results, row)] for row in found]
     return [dict(zip(names, row)) for row in found]
+
+
+def run_plain(session, sql: str) -> None:
+    """SQL with no parameters (its % signs are data), in the session's transaction:
+    on PostgreSQL straight on the DBAPI cursor, as `select_rows` reads."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or connection.dispatch.before_cursor_execute:
+        connection.exec_driver_sql(sql, execution_options={"no_parameters": True})
+    else:
+        _on_cursor(connection, sql, None, fetch=False)
+
+
+def _on_cursor(connection, sql: str, params: dict | None, fetch: bool) -> tuple:
+    """(rows, description) of `sql` run on a cursor of the connection's DBAPI
+    connection; a failure raised as SQLAlchemy would (its exception class, the
+    connection invalidated if the server is gone)."""
+    dialect = connection.dialect
+    dbapi_connection = connection.connection.dbapi_connection
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return (cursor.fetchall(), cursor.description) if fetch else (None, None)
+    except dialect.loaded_dbapi.Error as exc:
+        invalidated = dialect.is_disconnect(exc, dbapi_connection, cursor)
+        if invalidated:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=invalidated, dialect=dialect) from exc
+    finally:
+        cursor.close()
 
 
 def _select_template(statement, dialect) -> tuple[str, dict, dict]:
