@@ -24,6 +24,8 @@ class Settings:
     notifiers: str = "log"             # comma-separated: log, webhook, or dotted paths
     webhook_url: str | None = None     # where the webhook notifier POSTs
     timer_requeue_seconds: float = 5.0  # an enqueued timer not fired by then goes out again
+    # PostgreSQL: reads prepared once per connection (off behind PgBouncer's transaction pooling)
+    prepared_statements: bool = True
     examples_dirs: tuple[Path, Path] = field(
         default_factory=lambda: (ROOT / "processes", ROOT / "bpmn"))
 
@@ -57,6 +59,7 @@ def load_settings(env: dict | None = None) -> Settings:
         ("log,webhook" if env.get("ONETHING_WEBHOOK_URL") else "log"),
         webhook_url=env.get("ONETHING_WEBHOOK_URL") or None,
         timer_requeue_seconds=float(env.get("ONETHING_TIMER_REQUEUE_SECONDS") or 5),
+        prepared_statements=(env.get("ONETHING_PG_PREPARED_STATEMENTS") or "1") != "0",
     )
 
 

@@ -6,6 +6,7 @@ on lock upgrade; PostgreSQL gets row locks (`SELECT ... FOR UPDATE`).
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from pathlib import Path
@@ -25,7 +26,7 @@ def _json_dumps(value) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, prepared_statements: bool = True, **kwargs) -> Engine:
     # JSON columns (forms, matter files, events) are read and written on every
     # request: orjson instead of the standard library's json
     kwargs.setdefault("json_serializer", _json_dumps)
@@ -48,6 +49,10 @@ def make_engine(url: str, **kwargs) -> Engine:
                                   **kwargs.get("connect_args", {})}
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine)
+    if not prepared_statements:  # e.g. behind PgBouncer in transaction pooling mode
+        @event.listens_for(engine, "connect")
+        def _no_prepared_statements(dbapi_conn, _record):
+            dbapi_conn.prepared = None
     return engine
 
 
@@ -361,15 +366,32 @@ def select_rows(session, statement, params: dict) -> list[dict]:
     compiled once, with the columns' own bind and result processors, so the
     values are what SQLAlchemy would give; a failure comes back as SQLAlchemy's
     exception, and a lost connection is invalidated as SQLAlchemy would. Where
-    something listens to statements (tests count them) they go SQLAlchemy's way."""
+    something listens to statements (tests count them) they go SQLAlchemy's way.
+
+    Each statement is also prepared on the server once per connection
+    (`PREPARE`, then `EXECUTE` with the values): PostgreSQL then neither parses
+    nor plans it again, which was half of the server's time for reading a
+    case's tasks (0.26-0.33 -> 0.12-0.18 ms). A connection that cannot keep
+    prepared statements (behind PgBouncer's transaction pooling) is made with
+    `make_engine(..., prepared_statements=False)`."""
     connection = session.connection()
     dialect = connection.dialect
     if dialect.name != "postgresql" or connection.dispatch.before_cursor_execute:
         return [dict(row._mapping) for row in connection.execute(statement, params)]
     sql, defaults, binds = _select_template(statement, dialect)
-    values = {**defaults, **params}
-    found, description = _on_cursor(connection, sql, {
-        name: binds[name](value) for name, value in values.items()}, fetch=True)
+    values = {name: binds[name](value) for name, value in {**defaults, **params}.items()}
+    prepared = getattr(connection.connection.dbapi_connection, "prepared", None)
+    if prepared is not None:
+        name, prepare, sql = _prepared_template(statement, dialect)
+        if name not in prepared:
+            _on_cursor(connection, prepare, None, fetch=False)
+            prepared.add(name)  # PREPARE outlives a rollback: the name stays taken
+    try:
+        found, description = _on_cursor(connection, sql, values, fetch=True)
+    except DBAPIError as exc:
+        if prepared is not None and getattr(exc.orig, "pgcode", None) in _PREPARED_LOST:
+            connection.invalidate(exc)  # the pool's next connection prepares afresh
+        raise
     names, results = _result_columns(statement, dialect, description)
     if results:
         found = [[value if process is None else process(value)
@@ -418,6 +440,31 @@ def _select_template(statement, dialect) -> tuple[str, dict, dict]:
                  for name, bind in compiled.binds.items()}
         defaults = {name: value for name, value in compiled.params.items() if value is not None}
         _TEMPLATES[key] = (compiled.string, defaults, binds)
+    return _TEMPLATES[key]
+
+
+# the server no longer has the statement (DEALLOCATE, DISCARD ALL), or a schema
+# change altered its result's columns
+_PREPARED_LOST = ("26000", "0A000")
+
+
+def _prepared_template(statement, dialect) -> tuple[str, str, str]:
+    """(a name for the statement, `PREPARE name AS ...` with its parameters
+    numbered, `EXECUTE name(...)` taking them by name, in the same order)."""
+    key = ("prepared", statement, dialect)
+    if key not in _TEMPLATES:
+        sql = _select_template(statement, dialect)[0]
+        order: list[str] = []
+
+        def numbered(match) -> str:
+            if match.group(1) not in order:
+                order.append(match.group(1))
+            return f"${order.index(match.group(1)) + 1}"
+        body = re.sub(r"%\((\w+)\)s", numbered, sql).replace("%%", "%")
+        name = "onething_" + hashlib.sha1(body.encode()).hexdigest()[:16]
+        arguments = ", ".join(f"%({p})s" for p in order)
+        _TEMPLATES[key] = (name, f"PREPARE {name} AS {body}",
+                           f"EXECUTE {name}({arguments})" if order else f"EXECUTE {name}")
     return _TEMPLATES[key]
 
 

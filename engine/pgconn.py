@@ -52,6 +52,9 @@ class Connection(ext.connection):
         self.cursor_factory = Cursor
         self._autocommit = False  # what the connection's user asked for
         self._begin = _BEGIN[None]
+        # names of the statements prepared on this connection (engine.db.select_rows);
+        # None: the connection does not use prepared statements
+        self.prepared: set[str] | None = set()
 
     def begin_needed(self) -> str | None:
         """The BEGIN to send ahead of a statement, if it must open a transaction."""

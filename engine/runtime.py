@@ -21,7 +21,8 @@ class Runtime:
     def __init__(self, settings: Settings, clock=None, redis=None):
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.engine = make_engine(settings.database_url)
+        self.engine = make_engine(settings.database_url,
+                                  prepared_statements=settings.prepared_statements)
         self.session_factory = make_session_factory(self.engine)
         self._redis = redis
         self._notifier = None

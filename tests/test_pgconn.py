@@ -127,3 +127,62 @@ def test_errors_still_come_back_as_sqlalchemys(postgres):
             conn.execute(text("SELECT CAST('x' AS INTEGER)"))
         conn.rollback()
         assert conn.execute(text("SELECT 2")).scalar_one() == 2
+
+
+def _prepares(sent) -> list[str]:
+    return [q for kind, _, q in sent if kind == "statement" and
+            (q if isinstance(q, str) else q.decode()).startswith("PREPARE")]
+
+
+def test_reads_are_prepared_once_per_connection(postgres, sent):
+    case_id = submit_case(postgres, KEY)
+    complete_a_ready_task(postgres, case_id, KEY)  # every read of an operation prepared
+    sent.clear()
+    complete_a_ready_task(postgres, case_id, KEY)
+    assert _prepares(sent) == []
+    assert any((q if isinstance(q, str) else q.decode()).startswith("EXECUTE onething_")
+               for kind, _, q in sent if kind == "statement")
+    with postgres.engine.connect() as conn:
+        names = conn.execute(text("SELECT name FROM pg_prepared_statements")).scalars().all()
+        assert names and all(name.startswith("onething_") for name in names)
+
+
+def test_a_connection_whose_statements_were_dropped_is_replaced(postgres):
+    """DEALLOCATE ALL (or DISCARD ALL) behind the engine's back: the operation that
+    finds out fails, its connection leaves the pool, and the next one works."""
+    postgres.engine.dispose()  # one pooled connection from here on
+    case_id = submit_case(postgres, KEY)
+    complete_a_ready_task(postgres, case_id, KEY)  # its reads are prepared now
+    with postgres.engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw.prepared
+        conn.exec_driver_sql("DEALLOCATE ALL")
+        conn.commit()
+    with pytest.raises(DBAPIError):
+        complete_a_ready_task(postgres, case_id, KEY)
+    complete_a_ready_task(postgres, case_id, KEY)  # on a new connection
+    with postgres.engine.connect() as conn:
+        assert conn.connection.dbapi_connection is not raw
+
+
+def test_without_prepared_statements_the_reads_are_plain(prepared, clock):
+    from dataclasses import replace
+
+    from engine.config import load_settings
+    from engine.runtime import Runtime
+    assert load_settings({"ONETHING_PG_PREPARED_STATEMENTS": "0"}).prepared_statements is False
+    runtime = Runtime(replace(prepared, prepared_statements=False), clock=clock)
+    if runtime.engine.dialect.name != "postgresql":
+        runtime.close()
+        pytest.skip("the connection class is PostgreSQL's")
+    try:
+        case_id = submit_case(runtime, KEY)
+        complete_a_ready_task(runtime, case_id, KEY)
+        with runtime.engine.connect() as conn:
+            assert conn.connection.dbapi_connection.prepared is None
+            assert conn.execute(text("SELECT count(*) FROM pg_prepared_statements")
+                                ).scalar_one() == 0
+            assert conn.execute(text("SELECT count(*) FROM task WHERE case_id = :c AND "
+                                     "state = 'completed'"), {"c": case_id}).scalar_one() == 1
+    finally:
+        runtime.close()
