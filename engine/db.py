@@ -49,7 +49,7 @@ def make_engine(url: str, prepared_statements: bool = True, **kwargs) -> Engine:
                                   **kwargs.get("connect_args", {})}
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine)
-    if not prepared_statements:  # e.g. behind PgBouncer in transaction pooling mode
+    if not prepared_statements and url.startswith("postgresql+psycopg2"):  # e.g. PgBouncer
         @event.listens_for(engine, "connect")
         def _no_prepared_statements(dbapi_conn, _record):
             dbapi_conn.prepared = None

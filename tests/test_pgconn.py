@@ -173,6 +173,8 @@ def test_without_prepared_statements_the_reads_are_plain(prepared, clock):
     assert load_settings({"ONETHING_PG_PREPARED_STATEMENTS": "0"}).prepared_statements is False
     runtime = Runtime(replace(prepared, prepared_statements=False), clock=clock)
     if runtime.engine.dialect.name != "postgresql":
+        with runtime.engine.connect() as conn:  # the setting is PostgreSQL's: ignored
+            conn.execute(text("SELECT 1"))
         runtime.close()
         pytest.skip("the connection class is PostgreSQL's")
     try:
