@@ -16,7 +16,9 @@ engine.db.WriteBatch for the unit of work's final write) saves that round
 trip too. To SQLAlchemy and everything above it the connection behaves as
 psycopg2's own: a transaction from the first statement until commit or
 rollback, and `autocommit` (SQLAlchemy's AUTOCOMMIT isolation level, e.g.
-for VACUUM) still means no transaction at all.
+for VACUUM) still means no transaction at all. Server-side (named) cursors,
+which psycopg2 only opens inside a transaction it began itself, are not
+supported; nothing here uses them (SQLAlchemy's `stream_results` would).
 """
 from __future__ import annotations
 
@@ -32,6 +34,9 @@ COMMIT_WITH_IT = ";\nCOMMIT"
 
 
 class Cursor(ext.cursor):
+    """psycopg2's cursor, sending the connection's BEGIN ahead of a statement
+    that opens a transaction."""
+
     def execute(self, query, vars=None):
         begin = self.connection.begin_needed()
         if begin:
@@ -46,6 +51,9 @@ class Cursor(ext.cursor):
 
 
 class Connection(ext.connection):
+    """psycopg2's connection (the `connection_factory` of engine.db.make_engine),
+    beginning its transactions itself: see the module's docstring."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         ext.connection.autocommit.__set__(self, True)  # the driver never begins by itself
