@@ -4,12 +4,13 @@ Every intake and most completions validate a form that is nearly always
 valid. The `jsonschema` package names each problem as applicants read them,
 and takes a quarter of a millisecond for a 40-field form; `jsonschema_rs`
 (Rust) answers only "valid or not" in about two microseconds. So a form is
-first asked of `jsonschema_rs`, with formats checked (at least as strict as
-`jsonschema`'s format checker), and only one it rejects is walked by
-`jsonschema` for its messages. Where the two disagree on a form (a pattern's
-or format's corner case), `jsonschema` has the last word for every form the
-fast check rejects; tests/test_forms.py holds them to the same answers on the
-shipped forms.
+first asked of `jsonschema_rs`, with formats checked as `jsonschema`'s format
+checker does, and only one it rejects is walked by `jsonschema` for its
+messages (one it rejects that `jsonschema` accepts has no errors: valid). A
+form the fast check accepts is valid without asking `jsonschema`: the two
+read patterns with different regex engines, so tests/test_forms.py holds them
+to the same answers on random edits of every shipped form, where such a
+difference would show.
 """
 from __future__ import annotations
 
