@@ -6,6 +6,7 @@ whatever the form's size.
 """
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,21 @@ from engine.sandbox import SandboxError, make_script_engine
 
 from .specs import CompiledMatter
 from .state import dump_state, load_state
+
+
+def _quiet_spiff_loggers() -> None:
+    """SpiffWorkflow builds the extras of a log record on every task state change
+    whether or not the record is emitted, and while its loggers' own level is
+    unset (below INFO) it adds each task's data and, for a workflow, walks every
+    task of the tree: 9 % of starting a process. Its loggers are set to WARNING
+    unless something configured them already."""
+    for name in ("spiff.task", "spiff.workflow"):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.WARNING)
+
+
+_quiet_spiff_loggers()
 
 
 @dataclass(frozen=True)
