@@ -41,7 +41,8 @@ def make_engine(url: str, prepared_statements: bool = True, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    if url.startswith("postgresql+psycopg2"):
+    psycopg2 = url.startswith("postgresql+psycopg2")
+    if psycopg2:
         # several rows updated at once (timers cancelled) go in one round trip
         kwargs.setdefault("executemany_mode", "values_plus_batch")
         # BEGIN with the first statement, COMMIT with the last write (engine.pgconn)
@@ -49,7 +50,7 @@ def make_engine(url: str, prepared_statements: bool = True, **kwargs) -> Engine:
                                   **kwargs.get("connect_args", {})}
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine)
-    if not prepared_statements and url.startswith("postgresql+psycopg2"):  # e.g. PgBouncer
+    if psycopg2 and not prepared_statements:  # e.g. behind PgBouncer's transaction pooling
         @event.listens_for(engine, "connect")
         def _no_prepared_statements(dbapi_conn, _record):
             dbapi_conn.prepared = None
@@ -231,7 +232,7 @@ class WriteBatch:
         if not self.postgres:
             self._statements.append((statement, params, None))
             return
-        sql, processors = _template(statement, self.dialect)
+        sql, processors, _, _ = _template(statement, self.dialect)
         self._sql.append(self._cursor().mogrify(sql, {
             name: tuple(value) if isinstance(value, list) else processors[name](value)
             for name, value in params.items()}))
@@ -341,17 +342,21 @@ def column_default(column):
     raise ValueError(f"{column}: a default WriteBatch cannot compute")
 
 
-def _template(statement, dialect) -> tuple[str, dict]:
+def _template(statement, dialect) -> tuple[str, dict, dict, bool]:
     """The statement as psycopg2 SQL with %(name)s placeholders (an expanding `IN`
-    becomes one placeholder, given a tuple), and each parameter's bind processor.
+    becomes one placeholder, given a tuple), each parameter's bind processor, the
+    values of its literal parameters, and whether it has expanding ones.
     Kept per statement object: callers pass statements built once (module constants)."""
     key = ("statement", statement, dialect)
     if key not in _TEMPLATES:
         compiled = statement.compile(dialect=dialect)
         sql = re.sub(r"\(__\[POSTCOMPILE_(\w+)\]\)", r"%(\1)s", compiled.string)
-        processors = {name: bind.type.bind_processor(dialect) or _same
+        processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect) or _same
                       for name, bind in compiled.binds.items() if not bind.expanding}
-        _TEMPLATES[key] = (sql, processors)
+        literals = {name: value for name, value in compiled.params.items()
+                    if value is not None and name in processors}
+        _TEMPLATES[key] = (sql, processors, literals,
+                           any(bind.expanding for bind in compiled.binds.values()))
     return _TEMPLATES[key]
 
 
@@ -376,10 +381,12 @@ def select_rows(session, statement, params: dict) -> list[dict]:
     `make_engine(..., prepared_statements=False)`."""
     connection = session.connection()
     dialect = connection.dialect
-    if dialect.name != "postgresql" or connection.dispatch.before_cursor_execute:
+    if not _plain(connection):
         return [dict(row._mapping) for row in connection.execute(statement, params)]
-    sql, defaults, binds = _select_template(statement, dialect)
-    values = {name: binds[name](value) for name, value in {**defaults, **params}.items()}
+    sql, binds, literals, expanding = _template(statement, dialect)
+    if expanding:
+        raise ValueError("select_rows takes no expanding parameters")
+    values = {name: binds[name](value) for name, value in {**literals, **params}.items()}
     prepared = getattr(connection.connection.dbapi_connection, "prepared", None)
     if prepared is not None:
         name, prepare, sql = _prepared_template(statement, dialect)
@@ -403,10 +410,17 @@ def run_plain(session, sql: str) -> None:
     """SQL with no parameters (its % signs are data), in the session's transaction:
     on PostgreSQL straight on the DBAPI cursor, as `select_rows` reads."""
     connection = session.connection()
-    if connection.dialect.name != "postgresql" or connection.dispatch.before_cursor_execute:
-        connection.exec_driver_sql(sql, execution_options={"no_parameters": True})
-    else:
+    if _plain(connection):
         _on_cursor(connection, sql, None, fetch=False)
+    else:
+        connection.exec_driver_sql(sql, execution_options={"no_parameters": True})
+
+
+def _plain(connection) -> bool:
+    """Whether statements go straight to the DBAPI cursor: on PostgreSQL, unless
+    something listens to statements (tests count them)."""
+    return connection.dialect.name == "postgresql" and \
+        not connection.dispatch.before_cursor_execute
 
 
 def _on_cursor(connection, sql: str, params: dict | None, fetch: bool) -> tuple:
@@ -429,20 +443,6 @@ def _on_cursor(connection, sql: str, params: dict | None, fetch: bool) -> tuple:
         cursor.close()
 
 
-def _select_template(statement, dialect) -> tuple[str, dict, dict]:
-    """(SQL, the values of its literal parameters, each parameter's bind processor)."""
-    key = ("select", statement, dialect)
-    if key not in _TEMPLATES:
-        compiled = statement.compile(dialect=dialect)
-        if "POSTCOMPILE" in compiled.string:
-            raise ValueError("select_rows takes no expanding parameters")
-        binds = {name: bind.type.dialect_impl(dialect).bind_processor(dialect) or _same
-                 for name, bind in compiled.binds.items()}
-        defaults = {name: value for name, value in compiled.params.items() if value is not None}
-        _TEMPLATES[key] = (compiled.string, defaults, binds)
-    return _TEMPLATES[key]
-
-
 # the server no longer has the statement (DEALLOCATE, DISCARD ALL), or a schema
 # change altered its result's columns
 _PREPARED_LOST = ("26000", "0A000")
@@ -453,7 +453,7 @@ def _prepared_template(statement, dialect) -> tuple[str, str, str]:
     numbered, `EXECUTE name(...)` taking them by name, in the same order)."""
     key = ("prepared", statement, dialect)
     if key not in _TEMPLATES:
-        sql = _select_template(statement, dialect)[0]
+        sql = _template(statement, dialect)[0]
         order: list[str] = []
 
         def numbered(match) -> str:
