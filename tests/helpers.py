@@ -162,3 +162,16 @@ def complete_a_ready_task(runtime, case_id: int, key: str, data: dict | None = N
         handling.complete(uow, ADMIN_ACTOR, task.id,
                           task_output(key, task.task) if data is None else data)
         uow.commit()
+
+
+def complete_case(runtime, case_id: int, key: str, data: dict | None = None,
+                  max_steps: int = 30) -> None:
+    """Every ready task of the case, one after another (`complete_a_ready_task`),
+    until none is left."""
+    from engine.models import Case
+    for _ in range(max_steps):
+        with runtime.uow() as uow:
+            if not any(t.state == "ready" for t in uow.session.get(Case, case_id).tasks):
+                return
+        complete_a_ready_task(runtime, case_id, key, data)
+    raise AssertionError(f"case {case_id} has ready tasks after {max_steps} completions")
