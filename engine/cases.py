@@ -14,7 +14,7 @@ import secrets
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, cast, literal_column, null, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -140,16 +140,35 @@ def variables_of(case: Case) -> dict:
 
 
 _CASE, _TASK = Case.__table__, Task.__table__
-# Built once: every operation on a case starts with one of these. Core statements,
-# the objects made by rows.loaded (see `_case_of`).
-_LOCK_CASE = select(_CASE).where(_CASE.c.id == bindparam("case_id")).with_for_update()
-_LOCK_CASE_OF_TASK = (select(_CASE, _TASK.c.department.label("of_task_department"))
-                      .join_from(_CASE, _TASK, _TASK.c.case_id == _CASE.c.id)
+# Built once: every operation on a case starts with one of these locks and then
+# reads its case (see `_read_case`).
+_LOCK_CASE = select(_CASE.c.id).where(_CASE.c.id == bindparam("case_id")).with_for_update()
+_LOCK_CASE_OF_TASK = (select(_CASE.c.id).join_from(_CASE, _TASK, _TASK.c.case_id == _CASE.c.id)
                       .where(_TASK.c.id == bindparam("task_id")).with_for_update(of=_CASE))
-_TASKS_OF_CASE = select(_TASK).where(_TASK.c.case_id == bindparam("case_id")).order_by(_TASK.c.id)
-# PostgreSQL: the case's pending timers come in the same statement, one value for all rows
-_TASKS_AND_TIMERS_OF_CASE = _TASKS_OF_CASE.add_columns(
-    timers.PENDING_OF_CASE_JSON.label("pending_timers"))
+_TASK_PREFIX = "task_"  # the task columns' names in `_case_and_tasks`
+
+
+def _case_and_tasks(case_id, timers_too: bool):
+    """The case's row, then its tasks' rows (by id), in one result: the case's
+    columns and the tasks' (named with `_TASK_PREFIX`) side by side, each row
+    filling one side. With `timers_too` (PostgreSQL) the case's row also carries
+    its pending timers as one JSON value (see timers.pending_of_case_json), which
+    nearly every operation needs (warning cards, process timers)."""
+    def nulls(table, prefix=""):
+        return [cast(null(), c.type).label(prefix + c.name) for c in table.c]
+    pending = timers.pending_of_case_json(case_id) if timers_too else null()
+    case_row = select(*_CASE.c, *nulls(_TASK, _TASK_PREFIX),
+                      pending.label("pending_timers")).where(_CASE.c.id == case_id)
+    task_rows = select(*nulls(_CASE), *(c.label(_TASK_PREFIX + c.name) for c in _TASK.c),
+                       null().label("pending_timers")).where(_TASK.c.case_id == case_id)
+    return union_all(case_row, task_rows).order_by(
+        literal_column(_TASK_PREFIX + "id").asc().nulls_first())
+
+
+_OF_TASK = select(_TASK.c.case_id).where(_TASK.c.id == bindparam("task_id")).scalar_subquery()
+# per database: (by case id, by task id)
+_READS = {postgres: (_case_and_tasks(bindparam("case_id"), postgres),
+                     _case_and_tasks(_OF_TASK, postgres)) for postgres in (False, True)}
 # the ORM's way, for rows the session holds already: the objects it has, refreshed
 _FRESH_CASE = (select(Case).where(Case.id == bindparam("case_id"))
                .execution_options(populate_existing=True))
@@ -157,59 +176,55 @@ _FRESH_TASKS = (select(Task).where(Task.case_id == bindparam("case_id")).order_b
                 .execution_options(populate_existing=True))
 
 
-def _rows(uow, statement, params) -> list[dict]:
-    """A Core statement of the case's reads, in the unit of work's transaction."""
+def _read_case(uow, lock, by_task: bool, params: dict) -> Case | None:
+    """The case locked by `lock`, as an object with its tasks (None: no such case).
+
+    The lock and the read are two statements, so that the read's snapshot is
+    taken once the lock is held: on PostgreSQL one statement would see the
+    case's tasks as they were before a concurrent writer of the same case
+    committed, even though the locked case row itself came back fresh. They
+    still go to the server together, in one round trip (db.select_rows)."""
     session = uow.session
     if session.autoflush:  # as an ORM query would: what the operation changed comes first
         session.flush()
-    return select_rows(session, statement, params)
-
-
-def _case_of(uow, row: dict) -> Case:
-    """The locked case's object, from its row, and then its tasks."""
-    case = rows.loaded(uow.session, Case, row)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    found = select_rows(session, _READS[postgres][by_task], params, first=lock)
+    if not found:
+        return None
+    case_row, task_rows = found[0], found[1:]
+    case = rows.loaded(session, Case, case_row)
     if case is None:
-        case = uow.session.scalar(_FRESH_CASE, {"case_id": row["id"]})
+        case = session.scalar(_FRESH_CASE, {"case_id": case_row["id"]})
     else:
-        matters.attach_version(uow.session, case)
-    return _read_tasks(uow, case)
-
-
-def _read_tasks(uow, case: Case) -> Case:
-    """The locked case's tasks, by a statement of their own once the lock is held:
-    on PostgreSQL a join or subquery of the locking statement would see them as
-    they were before a concurrent writer of the same case committed, even though
-    the case row itself comes back fresh.
-
-    On PostgreSQL the same statement brings the case's pending timers, which
-    nearly every operation needs (warning cards, process timers): one round trip
-    and one query fewer. A case without tasks has its timers read when needed."""
-    params = {"case_id": case.id}
-    postgres = uow.session.get_bind().dialect.name == "postgresql"
-    found = _rows(uow, _TASKS_AND_TIMERS_OF_CASE if postgres else _TASKS_OF_CASE, params)
-    tasks = [rows.loaded(uow.session, Task, row) for row in found]
+        matters.attach_version(session, case)
+    skip = len(_TASK_PREFIX)
+    tasks = [rows.loaded(session, Task, {name[skip:]: value for name, value in row.items()
+                                         if name.startswith(_TASK_PREFIX)})
+             for row in task_rows]
     if None in tasks:
-        tasks = list(uow.session.scalars(_FRESH_TASKS, params))
+        tasks = list(session.scalars(_FRESH_TASKS, {"case_id": case.id}))
     for task in tasks:  # what an answer shows of a task's case, without a read
         set_committed_value(task, "case", case)
     set_committed_value(case, "tasks", tasks)
-    if postgres and found:
-        timers.pending_from_json(uow, case.id, found[0]["pending_timers"])
+    if postgres:
+        timers.pending_from_json(uow, case.id, case_row["pending_timers"])
     return case
 
 
 def lock_case(uow, case_id: int) -> Case:
-    found = _rows(uow, _LOCK_CASE, {"case_id": case_id})
-    if not found:
+    case = _read_case(uow, _LOCK_CASE, False, {"case_id": case_id})
+    if case is None:
         raise NotFound("no such case")
-    return _case_of(uow, found[0])
+    return case
 
 
 def lock_case_of_task(uow, task_id: int) -> tuple[Case, str] | None:
-    """The case a task belongs to, locked, and the task's department: one statement
-    (plus the case's tasks), where looking the task up first would be two."""
-    found = _rows(uow, _LOCK_CASE_OF_TASK, {"task_id": task_id})
-    return (_case_of(uow, found[0]), found[0]["of_task_department"]) if found else None
+    """The case a task belongs to, locked, with its tasks, and the task's department:
+    one round trip, where looking the task up first would be two."""
+    case = _read_case(uow, _LOCK_CASE_OF_TASK, True, {"task_id": task_id})
+    if case is None:
+        return None
+    return case, next(t.department for t in case.tasks if t.id == task_id)
 
 
 def find_case(uow, case_no: str, lock: bool = False) -> Case:

@@ -360,7 +360,7 @@ def _template(statement, dialect) -> tuple[str, dict, dict, bool]:
     return _TEMPLATES[key]
 
 
-def select_rows(session, statement, params: dict) -> list[dict]:
+def select_rows(session, statement, params: dict, first=None) -> list[dict]:
     """The rows of a statement built once (a module constant), as dicts by column
     name, in the session's transaction (nothing is flushed first).
 
@@ -378,21 +378,36 @@ def select_rows(session, statement, params: dict) -> list[dict]:
     nor plans it again, which was half of the server's time for reading a
     case's tasks (0.26-0.33 -> 0.12-0.18 ms). A connection that cannot keep
     prepared statements (behind PgBouncer's transaction pooling) is made with
-    `make_engine(..., prepared_statements=False)`."""
+    `make_engine(..., prepared_statements=False)`.
+
+    `first`, if given, is a statement run just before, whose rows are not
+    wanted (a `SELECT ... FOR UPDATE`): on PostgreSQL it goes in the same
+    round trip, as a statement of its own, so the statement after it still
+    reads with a snapshot taken once the lock is held. Both take `params`."""
     connection = session.connection()
     dialect = connection.dialect
     if not _plain(connection):
+        if first is not None:
+            connection.execute(first, params)
         return [dict(row._mapping) for row in connection.execute(statement, params)]
-    sql, binds, literals, expanding = _template(statement, dialect)
-    if expanding:
-        raise ValueError("select_rows takes no expanding parameters")
-    values = {name: binds[name](value) for name, value in {**literals, **params}.items()}
     prepared = getattr(connection.connection.dbapi_connection, "prepared", None)
-    if prepared is not None:
-        name, prepare, sql = _prepared_template(statement, dialect)
-        if name not in prepared:
-            _on_cursor(connection, prepare, None, fetch=False)
-            prepared.add(name)  # PREPARE outlives a rollback: the name stays taken
+    values, sqls = {}, []
+    for one in (statement,) if first is None else (first, statement):
+        sql, binds, literals, expanding = _template(one, dialect)
+        if expanding:
+            raise ValueError("select_rows takes no expanding parameters")
+        mine = {name: binds[name](value)
+                for name, value in {**literals, **params}.items() if name in binds}
+        if any(name in values and values[name] != value for name, value in mine.items()):
+            raise ValueError("the two statements give one literal parameter two values")
+        values.update(mine)
+        if prepared is not None:
+            name, prepare, sql = _prepared_template(one, dialect)
+            if name not in prepared:
+                _on_cursor(connection, prepare, None, fetch=False)
+                prepared.add(name)  # PREPARE outlives a rollback: the name stays taken
+        sqls.append(sql)
+    sql = ";\n".join(sqls)
     try:
         found, description = _on_cursor(connection, sql, values, fetch=True)
     except DBAPIError as exc:

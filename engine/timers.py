@@ -88,17 +88,18 @@ def read_pending(uow, case_ids: list[int]) -> None:
     uow.pending_timers.update(found)
 
 
-# The pending timers of one case as a single JSON value, for a statement that reads
-# something else of the case (its tasks, see engine.cases): PostgreSQL computes it
-# once for the whole result, and it saves the statement and round trip of its own.
-PENDING_OF_CASE_JSON = (
-    select(func.coalesce(func.json_agg(func.json_build_array(*_PENDING_COLUMNS)),
-                         text("'[]'::json")))
-    .where(Timer.case_id == bindparam("case_id"), *PENDING).scalar_subquery())
+def pending_of_case_json(case_id):
+    """The pending timers of one case (`case_id`: a parameter or a column expression)
+    as a single JSON value, for a statement that reads something else of the case
+    (its tasks, see engine.cases): PostgreSQL computes it once for the whole result,
+    and it saves the statement and round trip of its own."""
+    return (select(func.coalesce(func.json_agg(func.json_build_array(*_PENDING_COLUMNS)),
+                                 text("'[]'::json")))
+            .where(Timer.case_id == case_id, *PENDING).scalar_subquery())
 
 
 def pending_from_json(uow, case_id: int, found: list) -> None:
-    """What PENDING_OF_CASE_JSON read: the case's pending timers for this unit of work,
+    """What `pending_of_case_json` read: the case's pending timers for this unit of work,
     unless it has them already (with what it changed since: see `pending`)."""
     if case_id in uow.pending_timers:
         return

@@ -100,10 +100,9 @@ def test_plain_rows_are_what_sqlalchemy_gives(runtime):
         assert case.status == "completed" and case.working_seconds is not None
         task_id = min(t.id for t in case.tasks)
     statements = [(cases._LOCK_CASE_OF_TASK, {"task_id": task_id}),
-                  (cases._TASKS_OF_CASE, {"case_id": case_id}),
                   (matters._LATEST, {"key": KEY})]
-    if runtime.engine.dialect.name == "postgresql":
-        statements.append((cases._TASKS_AND_TIMERS_OF_CASE, {"case_id": case_id}))
+    by_case, by_task = cases._READS[runtime.engine.dialect.name == "postgresql"]
+    statements += [(by_case, {"case_id": case_id}), (by_task, {"task_id": task_id})]
     for statement, params in statements:
         with runtime.uow() as uow:
             plain = db.select_rows(uow.session, statement, params)
@@ -122,3 +121,70 @@ def test_a_failing_plain_read_raises_sqlalchemys_error(runtime):
     with runtime.uow() as uow:
         with pytest.raises(DBAPIError):
             db.select_rows(uow.session, text("SELECT CAST(:v AS INTEGER) AS n"), {"v": "x"})
+
+
+def _wait_until_blocked(runtime, timeout_s: float = 10.0) -> None:
+    """Until some session of this database waits for a row lock."""
+    import time
+    deadline = time.monotonic() + timeout_s
+    with runtime.engine.connect() as conn:
+        while time.monotonic() < deadline:
+            waiting = conn.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'")).scalar_one()
+            conn.rollback()
+            if waiting:
+                return
+            time.sleep(0.01)
+    raise AssertionError("nobody waited for the lock")
+
+
+@pytest.mark.parametrize("by_task", [False, True])
+def test_a_lock_that_waited_reads_what_the_holder_committed(runtime, by_task):
+    """The lock and the read of the case go to PostgreSQL in one round trip, as two
+    statements: the read's snapshot is taken once the lock is held. A holder of the
+    lock that changed only a task (the case row untouched, as a claim does) commits
+    while the other waits: the waiter sees the task as committed."""
+    import threading
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("a concurrent writer needs PostgreSQL")
+    case_id = submit_case(runtime, KEY)
+    with runtime.uow() as uow:
+        task_id = cases.lock_case(uow, case_id).tasks[0].id
+    seen = {}
+
+    def waiter():
+        with runtime.uow() as uow:
+            if by_task:
+                case, _department = cases.lock_case_of_task(uow, task_id)
+            else:
+                case = cases.lock_case(uow, case_id)
+            seen["assignee"] = next(t.assignee for t in case.tasks if t.id == task_id)
+    with runtime.uow() as holder:
+        cases.lock_case(holder, case_id)
+        holder.session.execute(update(Task).where(Task.id == task_id).values(assignee="holder"))
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        _wait_until_blocked(runtime)
+        holder.commit()
+    thread.join(10)
+    assert seen == {"assignee": "holder"}
+
+
+def test_the_lock_and_the_read_are_one_round_trip(runtime, monkeypatch):
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("the plain path is PostgreSQL's")
+    case_id = submit_case(runtime, KEY)
+    with runtime.uow() as uow:
+        cases.lock_case(uow, case_id)  # prepared on this connection from here on
+    sent = []
+    execute = db._on_cursor
+
+    def logged(connection, sql, params, fetch):
+        sent.append(sql)
+        return execute(connection, sql, params, fetch)
+    monkeypatch.setattr(db, "_on_cursor", logged)
+    with runtime.uow() as uow:
+        case = cases.lock_case(uow, case_id)
+        assert case.tasks and case.id == case_id
+    assert len(sent) == 1 and sent[0].count("EXECUTE onething_") == 2
