@@ -197,10 +197,7 @@ def _read_case(uow, lock, by_task: bool, params: dict) -> Case | None:
         case = session.scalar(_FRESH_CASE, {"case_id": case_row["id"]})
     else:
         matters.attach_version(session, case)
-    skip = len(_TASK_PREFIX)
-    tasks = [rows.loaded(session, Task, {name[skip:]: value for name, value in row.items()
-                                         if name.startswith(_TASK_PREFIX)})
-             for row in task_rows]
+    tasks = [rows.loaded(session, Task, row, _TASK_PREFIX) for row in task_rows]
     if None in tasks:
         tasks = list(session.scalars(_FRESH_TASKS, {"case_id": case.id}))
     for task in tasks:  # what an answer shows of a task's case, without a read

@@ -48,18 +48,27 @@ def add_new(session, obj) -> None:
     session.info.setdefault(_NEW, []).append(obj)
 
 
-def loaded(session, model, row) -> object | None:
+_PREFIXED: dict[tuple, list[tuple[str, str]]] = {}  # (model, prefix) -> (attribute, name)
+
+
+def loaded(session, model, row, prefix: str = "") -> object | None:
     """The object of a row a Core statement read (`row`: its mapping, by column
-    name), in the session as if the ORM had loaded it: clean, its later changes
-    tracked. The ORM's own loading sets up anew for every statement what a case's
-    two reads need every time. None if the session already holds that row: the
-    caller reads it the ORM's way, which refreshes the object the session has."""
+    name, each name after `prefix`), in the session as if the ORM had loaded it:
+    clean, its later changes tracked. The ORM's own loading sets up anew for
+    every statement what a case's read needs every time. None if the session
+    already holds that row: the caller reads it the ORM's way, which refreshes
+    the object the session has."""
+    columns = _PREFIXED.get((model, prefix))
+    if columns is None:
+        columns = _PREFIXED[model, prefix] = [(attr, prefix + name)
+                                              for attr, name in _COLUMNS[model].items()]
     mapper = inspect(model)
-    key = mapper.identity_key_from_primary_key([row[c.name] for c in mapper.primary_key])
+    key = mapper.identity_key_from_primary_key([row[prefix + c.name]
+                                                for c in mapper.primary_key])
     if key in session.identity_map:
         return None
     obj = mapper.class_manager.new_instance()
-    obj.__dict__.update({attr: row[name] for attr, name in _COLUMNS[model].items()})
+    obj.__dict__.update({attr: row[name] for attr, name in columns})
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
