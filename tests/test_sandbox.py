@@ -295,3 +295,24 @@ def test_arithmetic_matches_python(a, b, c, op):
 def test_check_never_crashes_on_arbitrary_text(text):
     assert isinstance(check_source(text, "eval"), list)
     assert isinstance(check_source(text, "exec"), list)
+
+
+@pytest.mark.parametrize("text", ["x > 5", "> 5", "v > 5", "'a', 'b'", "\"gold\"", "in (1, 2)",
+                                  "x ==", "", "1 < ? < 3", "lambda: 1"])
+def test_validate_answers_as_a_python_parse_every_time(text):
+    """The script engine keeps each text's answer (Spiff's DMN asks for every rule):
+    the first and the second answer are Python's own."""
+    import ast
+    engine = make_script_engine()
+    try:
+        ast.parse(text)
+        expected = None
+    except SyntaxError as exc:
+        expected = exc.args
+    for _ in range(2):
+        if expected is None:
+            engine.validate(text)
+        else:
+            with pytest.raises(SyntaxError) as raised:
+                engine.validate(text)
+            assert raised.value.args == expected

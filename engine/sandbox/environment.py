@@ -15,7 +15,9 @@ builtins and copies every global into task data. Here:
 """
 from __future__ import annotations
 
+import ast
 import copy
+import functools
 from typing import Any, Callable, Mapping, Sequence
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -108,6 +110,24 @@ class SandboxScriptEngine(PythonScriptEngine):
 
     def __init__(self, environment: SandboxEnvironment):
         super().__init__(environment=environment)
+
+    def validate(self, expression):
+        """Whether `expression` parses as Python (SyntaxError if not), as Spiff's own,
+        but each text is parsed once per process: the DMN engine asks it of every
+        rule's entries each time it evaluates a decision (a fifth of running one)."""
+        syntax_error = _syntax_error(expression)
+        if syntax_error is not None:
+            raise SyntaxError(*syntax_error)
+
+
+@functools.lru_cache(maxsize=4096)
+def _syntax_error(expression: str) -> tuple | None:
+    """The arguments of the SyntaxError parsing `expression` raises; None if it parses."""
+    try:
+        ast.parse(expression)
+    except SyntaxError as exc:
+        return exc.args
+    return None
 
 
 def make_script_engine(variables: Mapping[str, Any] | None = None,
