@@ -221,11 +221,10 @@ class WriteBatch:
             return
         with_ids = any(c.primary_key and c.name in rows[0] for c in table.columns)
         prefix, row_sql, columns = _insert_template(table, self.dialect, with_ids)
-        cursor = self._cursor()
-        self._sql.append(prefix + b", ".join(
-            cursor.mogrify(row_sql, [process(row[name] if name in row else default())
-                                     for name, process, default in columns])
-            for row in rows))
+        self._add(("insert", table, with_ids, len(rows)),
+                  lambda: prefix + b", ".join([row_sql] * len(rows)),
+                  [process(row[name] if name in row else default())
+                   for row in rows for name, process, default in columns])
 
     def execute(self, statement, params: dict) -> None:
         """A statement whose expanding parameters (`IN`) are given as lists."""
@@ -251,7 +250,24 @@ class WriteBatch:
         params += [processors[k](v) for k, v in where.items()]
         if row is not None:
             params.append(row)
-        self._sql.append(self._cursor().mogrify(sql, params))
+        self._add(sql, lambda: sql, params)
+
+    def _add(self, key, sql, params: list) -> None:
+        """One statement (`sql()`: with a %s per parameter; `key` names its shape),
+        rendered with its values. Where the connection keeps prepared statements,
+        the statement is prepared on it once (its own round trip, the first time)
+        and the batch carries `EXECUTE` with the values: the server then neither
+        parses nor plans it again, most of its time for a case's UPDATE."""
+        cursor = self._cursor()
+        prepared = getattr(cursor.connection, "prepared", None)
+        if prepared is not None and len(params) <= MAX_PREPARED_PARAMETERS:
+            name, prepare, execute = _prepared_write(key, sql, len(params))
+            if name not in prepared:
+                _on_cursor(self.session.connection(), prepare, None, fetch=False)
+                prepared.add(name)  # PREPARE outlives a rollback: the name stays taken
+            self._sql.append(cursor.mogrify(execute, params))
+        else:
+            self._sql.append(cursor.mogrify(sql(), params))
 
     def send(self) -> None:
         for statement, params, row in self._statements:
@@ -271,6 +287,9 @@ class WriteBatch:
                 if _STALE in str(exc.orig):  # a guarded update matched no row
                     name = str(exc.orig).split(_STALE, 1)[1].split('"', 1)[0]
                     raise StaleDataError(f"{name} was changed by another transaction") from None
+                raise
+            except DBAPIError as exc:
+                _invalidate_if_prepared_lost(self.session.connection(), exc)
                 raise
 
     def _cursor(self):
@@ -299,7 +318,8 @@ def _update_template(table: Table, set_keys: tuple, where_keys: tuple, guarded: 
         sql = f"UPDATE {quote.format_table(table)} SET {sets} WHERE {where}"
         if guarded:  # not constant: the planner must not evaluate the CAST beforehand
             sql = (f"WITH changed AS ({sql} RETURNING 1) SELECT CAST(CASE WHEN count(*) = 1 "
-                   f"THEN '1' ELSE '{_STALE}' || %s END AS INTEGER) FROM changed")
+                   f"THEN '1' ELSE '{_STALE}' || CAST(%s AS TEXT) END AS INTEGER) "
+                   "FROM changed")
         _TEMPLATES[key] = (sql.encode(), {k: cols[k].type.bind_processor(dialect) or _same
                                           for k in set_keys + where_keys})
     return _TEMPLATES[key]
@@ -411,8 +431,7 @@ def select_rows(session, statement, params: dict, first=None) -> list[dict]:
     try:
         found, description = _on_cursor(connection, sql, values, fetch=True)
     except DBAPIError as exc:
-        if prepared is not None and getattr(exc.orig, "pgcode", None) in _PREPARED_LOST:
-            connection.invalidate(exc)  # the pool's next connection prepares afresh
+        _invalidate_if_prepared_lost(connection, exc)
         raise
     names, results = _result_columns(statement, dialect, description)
     if results:
@@ -461,6 +480,34 @@ def _on_cursor(connection, sql: str, params: dict | None, fetch: bool) -> tuple:
 # the server no longer has the statement (DEALLOCATE, DISCARD ALL), or a schema
 # change altered its result's columns
 _PREPARED_LOST = ("26000", "0A000")
+# a write with more values than this is sent as it is (one prepared statement
+# per number of rows of an INSERT: many rows would make many statements)
+MAX_PREPARED_PARAMETERS = 256
+
+
+def _invalidate_if_prepared_lost(connection, exc: DBAPIError) -> None:
+    """A connection whose prepared statements are gone leaves the pool: the next
+    one prepares afresh."""
+    if getattr(connection.connection.dbapi_connection, "prepared", None) is not None and \
+            getattr(exc.orig, "pgcode", None) in _PREPARED_LOST:
+        connection.invalidate(exc)
+
+
+def _prepared_write(key, sql, count: int) -> tuple[str, str, bytes]:
+    """(name, `PREPARE name AS ...` with the %s placeholders numbered, `EXECUTE
+    name(%s, ...)`) of a write of shape `key`, whose SQL `sql()` gives."""
+    cache_key = ("prepared write", key)
+    if cache_key not in _TEMPLATES:
+        numbers = iter(range(1, count + 1))
+        text_ = sql().decode()
+        if "%%" in text_:
+            raise ValueError("a write to prepare has a literal % sign")
+        body = re.sub(r"%s", lambda _: f"${next(numbers)}", text_)
+        name = "onething_" + hashlib.sha1(body.encode()).hexdigest()[:16]
+        arguments = ", ".join(["%s"] * count)
+        _TEMPLATES[cache_key] = (name, f"PREPARE {name} AS {body}",
+                                 f"EXECUTE {name}({arguments})".encode())
+    return _TEMPLATES[cache_key]
 
 
 def _prepared_template(statement, dialect) -> tuple[str, str, str]:

@@ -139,12 +139,50 @@ def test_reads_are_prepared_once_per_connection(postgres, sent):
     complete_a_ready_task(postgres, case_id, KEY)  # every read of an operation prepared
     sent.clear()
     complete_a_ready_task(postgres, case_id, KEY)
-    assert _prepares(sent) == []
+    assert [q for q in _prepares(sent) if " AS SELECT " in q or " AS (SELECT " in q] == []
     assert any((q if isinstance(q, str) else q.decode()).startswith("EXECUTE onething_")
                for kind, _, q in sent if kind == "statement")
     with postgres.engine.connect() as conn:
         names = conn.execute(text("SELECT name FROM pg_prepared_statements")).scalars().all()
         assert names and all(name.startswith("onething_") for name in names)
+
+
+def test_writes_are_prepared_once_per_connection(postgres, sent):
+    """A completion's batch (its case, task, history and timers) is EXECUTEs of
+    statements prepared on the connection, sent together with its COMMIT."""
+    case_id = submit_case(postgres, KEY)
+    complete_a_ready_task(postgres, case_id, KEY)  # acceptance: opens five
+    complete_a_ready_task(postgres, case_id, KEY)  # one of them: every shape prepared
+    sent.clear()
+    complete_a_ready_task(postgres, case_id, KEY)
+    assert _prepares(sent) == []
+    batch = sent[-1][2] if isinstance(sent[-1][2], str) else sent[-1][2].decode()
+    statements = batch.split(";\n")
+    assert statements[-1] == "COMMIT" and len(statements) >= 4
+    assert all(s.startswith("EXECUTE onething_") for s in statements[:-1]
+               if not s.startswith("UPDATE timer"))  # a cancel takes a list of ids
+
+
+def test_a_write_whose_statement_was_dropped_fails_and_its_connection_goes(postgres):
+    from engine.db import WriteBatch
+    postgres.engine.dispose()
+    row = {"case_id": submit_case(postgres, KEY), "actor": "x", "kind": "test", "public": False}
+    with postgres.uow() as uow:
+        with WriteBatch(uow.session) as batch:
+            batch.insert(Event.__table__, [{**row, "at": uow.now()}])
+        raw = uow.session.connection().connection.dbapi_connection
+        uow.session.connection().exec_driver_sql("DEALLOCATE ALL")
+        with pytest.raises(DBAPIError):
+            with WriteBatch(uow.session) as batch:
+                batch.insert(Event.__table__, [{**row, "at": uow.now()}])
+    with postgres.uow() as uow:
+        with WriteBatch(uow.session) as batch:  # on a new connection, prepared anew
+            batch.insert(Event.__table__, [{**row, "at": uow.now()}])
+        assert uow.session.connection().connection.dbapi_connection is not raw
+        uow.commit()
+    with postgres.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM event WHERE kind = 'test'")
+                            ).scalar_one() == 1
 
 
 def test_a_connection_whose_statements_were_dropped_is_replaced(postgres):

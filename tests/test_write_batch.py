@@ -89,7 +89,10 @@ def test_nothing_is_written_when_the_block_fails(runtime):
 
 
 def _writes(statements) -> list[str]:
-    return [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "WITH"))]
+    """What was sent to write (on PostgreSQL writes are EXECUTEs of prepared statements;
+    its reads, with something listening, are SQLAlchemy's own SELECTs)."""
+    return [s for s in statements
+            if s.lstrip().upper().startswith(("INSERT", "UPDATE", "WITH", "EXECUTE"))]
 
 
 def test_a_completion_writes_its_case_task_history_and_timers_together(runtime, statements):
