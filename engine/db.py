@@ -231,10 +231,10 @@ class WriteBatch:
         if not self.postgres:
             self._statements.append((statement, params, None))
             return
-        sql, processors, _, _ = _template(statement, self.dialect)
-        self._sql.append(self._cursor().mogrify(sql, {
-            name: tuple(value) if isinstance(value, list) else processors[name](value)
-            for name, value in params.items()}))
+        sql, names, processors = _any_template(statement, self.dialect)
+        self._add(("execute", statement), lambda: sql,
+                  [params[name] if isinstance(params[name], list)
+                   else processors[name](params[name]) for name in names])
 
     def update(self, table: Table, where: dict, values: dict, *, row: str | None = None) -> None:
         """UPDATE of the row(s) whose columns equal `where`. With `row` (its name for
@@ -338,6 +338,21 @@ def _insert_template(table: Table, dialect, with_ids: bool) -> tuple[bytes, byte
         _TEMPLATES[key] = (prefix.encode(), row.encode(),
                            [(c.name, c.type.bind_processor(dialect) or _same, column_default(c))
                             for c in columns])
+    return _TEMPLATES[key]
+
+
+def _any_template(statement, dialect) -> tuple[bytes, list[str], dict]:
+    """The statement with a %s per parameter, in the order of `names`, and each
+    `IN` of an expanding parameter written `= ANY(%s)`, given a list (an array):
+    one statement, to prepare once, whatever the number of values."""
+    key = ("any", statement, dialect)
+    if key not in _TEMPLATES:
+        sql, processors, _, _ = _template(statement, dialect)
+        if re.search(r"NOT IN %\(\w+\)s", sql):
+            raise ValueError("WriteBatch.execute takes no NOT IN")
+        sql = re.sub(r" IN %\((\w+)\)s", r" = ANY(%(\1)s)", sql)
+        names = re.findall(r"%\((\w+)\)s", sql)
+        _TEMPLATES[key] = (re.sub(r"%\((\w+)\)s", "%s", sql).encode(), names, processors)
     return _TEMPLATES[key]
 
 
