@@ -146,6 +146,9 @@ _LOCK_CASE = select(_CASE.c.id).where(_CASE.c.id == bindparam("case_id")).with_f
 _LOCK_CASE_OF_TASK = (select(_CASE.c.id).join_from(_CASE, _TASK, _TASK.c.case_id == _CASE.c.id)
                       .where(_TASK.c.id == bindparam("task_id")).with_for_update(of=_CASE))
 _TASK_PREFIX = "task_"  # the task columns' names in `_case_and_tasks`
+# a case's tasks in the order they opened (ids come from a connection's block of the
+# sequence: unique, not in time order; see db.next_ids), as Case.tasks has them
+_TASK_ORDER = ("started_at", "id")
 
 
 def _case_and_tasks(case_id, timers_too: bool):
@@ -161,8 +164,8 @@ def _case_and_tasks(case_id, timers_too: bool):
                       pending.label("pending_timers")).where(_CASE.c.id == case_id)
     task_rows = select(*nulls(_CASE), *(c.label(_TASK_PREFIX + c.name) for c in _TASK.c),
                        null().label("pending_timers")).where(_TASK.c.case_id == case_id)
-    return union_all(case_row, task_rows).order_by(
-        literal_column(_TASK_PREFIX + "id").asc().nulls_first())
+    return union_all(case_row, task_rows).order_by(  # the case's row first (no task)
+        *(literal_column(_TASK_PREFIX + name).asc().nulls_first() for name in _TASK_ORDER))
 
 
 _OF_TASK = select(_TASK.c.case_id).where(_TASK.c.id == bindparam("task_id")).scalar_subquery()
@@ -172,7 +175,8 @@ _READS = {postgres: (_case_and_tasks(bindparam("case_id"), postgres),
 # the ORM's way, for rows the session holds already: the objects it has, refreshed
 _FRESH_CASE = (select(Case).where(Case.id == bindparam("case_id"))
                .execution_options(populate_existing=True))
-_FRESH_TASKS = (select(Task).where(Task.case_id == bindparam("case_id")).order_by(Task.id)
+_FRESH_TASKS = (select(Task).where(Task.case_id == bindparam("case_id"))
+                .order_by(*(getattr(Task, name) for name in _TASK_ORDER))
                 .execution_options(populate_existing=True))
 
 

@@ -119,7 +119,9 @@ class Case(Base):
     # set from the deployed versions read once per process when a case is loaded
     # (engine.matters.version); a lazy load only if that was bypassed
     matter: Mapped[Matter] = relationship()
-    tasks: Mapped[list["Task"]] = relationship(back_populates="case", order_by="Task.id")
+    # in the order they opened: ids are unique, not in time order (engine.db.next_ids)
+    tasks: Mapped[list["Task"]] = relationship(back_populates="case",
+                                               order_by="[Task.started_at, Task.id]")
 
     __mapper_args__ = {"version_id_col": lock_version}
 
