@@ -162,8 +162,9 @@ def clone_cases(engine, templates: list[int], target: int, chunk: int = 2000) ->
     while done < copies:
         k = min(chunk, copies - done)
         with engine.begin() as conn:
-            case_base = conn.execute(text('SELECT max(id) FROM "case"')).scalar_one()
-            task_base = conn.execute(text("SELECT coalesce(max(id), 0) FROM task")).scalar_one()
+            # above every id handed out: the servers' connections keep blocks of the
+            # sequences not yet used (engine.db.next_ids)
+            case_base, task_base = (_id_base(conn, table, postgres) for table in ("case", "task"))
             series = (f"WITH RECURSIVE s(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM s "
                       f"WHERE k < {k - 1}) ")
             new_case = f"({case_base} + s.k * {n_cases} + t.rn + 1)"
@@ -192,6 +193,16 @@ def clone_cases(engine, templates: list[int], target: int, chunk: int = 2000) ->
         conn.execute(text("DROP TABLE bench_tmpl_task"))
     analyze(engine)
     return copies * n_cases
+
+
+def _id_base(conn, table: str, postgres: bool) -> int:
+    """The largest id of `table` stored or, on PostgreSQL, taken from its sequence."""
+    stored = conn.execute(text(f"SELECT coalesce(max(id), 0) FROM {_q(table)}")).scalar_one()
+    if not postgres:
+        return stored
+    sequence = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"),
+                            {"t": _q(table)}).scalar_one()
+    return max(stored, conn.execute(text(f"SELECT last_value FROM {sequence}")).scalar_one())
 
 
 def _clone_child(conn, table: str, columns: list[str], series: str, new_case: str,

@@ -123,6 +123,35 @@ _RESERVED = "ids_reserved"  # Session.info key: table name -> ids taken ahead (`
 _NEXTVALS: dict[int, object] = {}  # number of tables -> the statement taking their ids
 
 
+# ids a connection takes from a table's sequence at a time, to hand out later
+ID_BLOCK = 32
+
+
+def _sequence_ids(session, counts: dict[Table, int]) -> dict[Table, list[int]]:
+    """PostgreSQL: `count` values of each table's id sequence.
+
+    A connection of ours (engine.pgconn) takes them a block at a time and keeps
+    what it did not hand out for its next units of work, so that most
+    operations opening tasks, and most intakes, need no round trip for their
+    ids: the sequence still hands every id out once, and one never used (a
+    connection closed, a transaction rolled back) is a gap, as a rolled-back
+    nextval always was. Ids are unique, not in time order across connections;
+    nothing orders by them alone (a case's tasks go by when they started)."""
+    pool = getattr(session.connection().connection.dbapi_connection, "id_pool", None)
+    if pool is None:
+        return _nextvals(session, counts)
+    short = {table: max(count, ID_BLOCK) for table, count in counts.items()
+             if len(pool.get(table.name, ())) < count}
+    if short:
+        for table, ids in _nextvals(session, short).items():
+            pool.setdefault(table.name, []).extend(ids)
+    taken = {}
+    for table, count in counts.items():
+        ids = pool[table.name]
+        taken[table], ids[:count] = ids[:count], []
+    return taken
+
+
 def _nextvals(session, counts: dict[Table, int]) -> dict[Table, list[int]]:
     """PostgreSQL: `count` values of each table's id sequence, in one statement."""
     statement = _NEXTVALS.get(len(counts))
@@ -151,7 +180,7 @@ def next_ids(session, table: Table, count: int) -> list[int]:
         taken, reserved[:] = reserved[:count], reserved[count:]
         return taken
     if session.get_bind().dialect.name == "postgresql":
-        return _nextvals(session, {table: count})[table]
+        return _sequence_ids(session, {table: count})[table]
     with session.no_autoflush:  # the rows come later; nothing need be written first
         taken = session.info.setdefault("ids_taken", {})
         stored = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
@@ -166,7 +195,7 @@ def reserve_ids(session, counts: dict[Table, int]) -> None:
     PostgreSQL where it was two). Ids not handed out are simply never used."""
     counts = {table: count for table, count in counts.items() if count > 0}
     if session.get_bind().dialect.name == "postgresql":
-        found = _nextvals(session, counts)
+        found = _sequence_ids(session, counts)
     else:
         found = {table: next_ids(session, table, count) for table, count in counts.items()}
     reserved = session.info.setdefault(_RESERVED, {})

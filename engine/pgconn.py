@@ -63,6 +63,8 @@ class Connection(ext.connection):
         # names of the statements prepared on this connection (engine.db.select_rows);
         # None: the connection does not use prepared statements
         self.prepared: set[str] | None = set()
+        # table name -> ids taken from its sequence, not yet handed out (engine.db)
+        self.id_pool: dict[str, list[int]] = {}
 
     def begin_needed(self) -> str | None:
         """The BEGIN to send ahead of a statement, if it must open a transaction."""
