@@ -20,9 +20,11 @@ objects too (`loaded`, used by engine.cases), rather than by the ORM's loading.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from .db import WriteBatch, column_default
 from .models import Case, Task
@@ -48,7 +50,27 @@ def add_new(session, obj) -> None:
     session.info.setdefault(_NEW, []).append(obj)
 
 
-_PREFIXED: dict[tuple, list[tuple[str, str]]] = {}  # (model, prefix) -> (attribute, name)
+@dataclass(frozen=True)
+class _Loading:
+    """What `loaded` needs of a model, worked out once per (model, prefix)."""
+    mapper: object
+    columns: list[tuple[str, str]]  # (attribute, name in the row)
+    primary_key: list[str]  # names in the row
+    relationships: frozenset[str]  # attributes the row leaves unloaded
+
+
+_LOADING: dict[tuple, _Loading] = {}
+
+
+def _loading(model, prefix: str) -> _Loading:
+    found = _LOADING.get((model, prefix))
+    if found is None:
+        mapper = inspect(model)
+        found = _LOADING[model, prefix] = _Loading(
+            mapper, [(attr, prefix + name) for attr, name in _COLUMNS[model].items()],
+            [prefix + c.name for c in mapper.primary_key],
+            frozenset(mapper.class_manager) - frozenset(_COLUMNS[model]))
+    return found
 
 
 def loaded(session, model, row, prefix: str = "") -> object | None:
@@ -58,19 +80,21 @@ def loaded(session, model, row, prefix: str = "") -> object | None:
     every statement what a case's read needs every time. None if the session
     already holds that row: the caller reads it the ORM's way, which refreshes
     the object the session has."""
-    columns = _PREFIXED.get((model, prefix))
-    if columns is None:
-        columns = _PREFIXED[model, prefix] = [(attr, prefix + name)
-                                              for attr, name in _COLUMNS[model].items()]
-    mapper = inspect(model)
-    key = mapper.identity_key_from_primary_key([row[prefix + c.name]
-                                                for c in mapper.primary_key])
+    how = _loading(model, prefix)
+    key = how.mapper.identity_key_from_primary_key([row[name] for name in how.primary_key])
     if key in session.identity_map:
         return None
-    obj = mapper.class_manager.new_instance()
-    obj.__dict__.update({attr: row[name] for attr, name in columns})
-    make_transient_to_detached(obj)
-    session.add(obj)
+    obj = how.mapper.class_manager.new_instance()
+    obj.__dict__.update({attr: row[name] for attr, name in how.columns})
+    # what make_transient_to_detached and Session.add do, without working out the
+    # identity key again or walking the relationships for cascades (none is
+    # loaded yet): 52 -> 30 µs a row (profiled); a test compares the objects with
+    # the ORM's own loading
+    state = instance_state(obj)
+    state.key = key
+    state._commit_all(state.dict)
+    state._expire_attributes(state.dict, how.relationships)  # lazy until set
+    session._update_impl(state)
     return obj
 
 
