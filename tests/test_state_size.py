@@ -144,3 +144,37 @@ def _loads_as_spiff_would(converter, workflow, blob):
     assert seen(ours)[0] == converter.to_dict(workflow)
     assert seen(ours)[2] == sorted(str(t) for t in workflow.event_manager.tasks)
     return len(workflow.event_manager.tasks)  # events waited on (a timer), before and after
+
+
+@pytest.mark.parametrize("key", ["retirement", "open-restaurant", "property-transfer",
+                                 "timer-escalation"])
+def test_ready_user_tasks_are_spiffs_own_answer(runtime, monkeypatch, key):
+    """runner.ready_manual_tasks walks the task tree itself: at every step of a shipped
+    matter (and of one waiting on a boundary timer) it gives Spiff's own
+    `get_tasks(state=READY, manual=True)`, the same tasks in the same order."""
+    from engine import matters
+    from engine.workflow import runner
+
+    from .helpers import complete_case, submit_case, zip_bytes
+    compared = []
+    dump_state = runner.dump_state
+
+    def compare_and_dump(workflow):
+        from SpiffWorkflow.util.task import TaskState
+        ours = runner.ready_manual_tasks(workflow)
+        assert ours == workflow.get_tasks(state=TaskState.READY, manual=True)
+        compared.append(len(ours))
+        return dump_state(workflow)
+    monkeypatch.setattr(runner, "dump_state", compare_and_dump)
+    if key == "timer-escalation":
+        fixture = Path(__file__).resolve().parent / "fixtures" / key
+        with runtime.uow() as uow:
+            matters.deploy(uow, None, zip_bytes({p.name: p.read_bytes()
+                                                 for p in fixture.iterdir()}))
+            uow.commit()
+        case_id = submit_case(runtime, key, {"subject": "排水许可"})
+    else:
+        case_id = submit_case(runtime, key)
+    complete_case(runtime, case_id, key, {} if key == "timer-escalation" else None)
+    assert len(compared) >= 3 and compared[-1] == 0
+    assert max(compared) > (1 if key != "timer-escalation" else 0)  # parallel branches
