@@ -96,18 +96,24 @@ def onething_case(runtime, key: str, form: dict | None, outputs: dict) -> int:
 
 def _compare(runtime, naive: Naive, key: str, form: dict | None, outputs: dict, cases: int,
              repeats: int) -> dict:
-    """Median seconds per case (wall and CPU of this process) for both engines,
-    alternating so that both see the same machine."""
+    """Median seconds per case (wall and CPU of this process) for both engines.
+
+    Each repeat runs `cases` cases of one engine, then of the other (which goes
+    first alternates), so that both see much the same machine, whose speed swings
+    from one second to the next, and each runs as it would in a process of its
+    own, with its own working set warm (case by case turns made each pay for
+    the other's); the median is over the repeats."""
     naive.run_case()          # warm both
     onething_case(runtime, key, form, outputs)
+    engines = {"naive": naive.run_case,
+               "onething": lambda: onething_case(runtime, key, form, outputs)}
     runs = {"naive": [], "onething": [], "naive_cpu": [], "onething_cpu": []}
     steps = {}
-    for _ in range(repeats):
-        for name, one in (("naive", naive.run_case),
-                          ("onething", lambda: onething_case(runtime, key, form, outputs))):
+    for repeat in range(repeats):
+        for name in ("naive", "onething") if repeat % 2 == 0 else ("onething", "naive"):
             wall0, cpu0 = time.perf_counter(), time.process_time()
             for _ in range(cases):
-                steps[name] = one()
+                steps[name] = engines[name]()
             runs[name].append((time.perf_counter() - wall0) / cases)
             runs[f"{name}_cpu"].append((time.process_time() - cpu0) / cases)
     med = {k: statistics.median(v) for k, v in runs.items()}
@@ -118,7 +124,8 @@ def _compare(runtime, naive: Naive, key: str, form: dict | None, outputs: dict, 
             "onething_cpu_s_per_case": med["onething_cpu"],
             "ratio": med["onething"] / med["naive"],
             "cpu_ratio": med["onething_cpu"] / med["naive_cpu"],
-            "naive_state_bytes": naive.last_state_bytes}
+            "naive_state_bytes": naive.last_state_bytes,
+            "repeats_ms": {k: [round(v * 1e3, 2) for v in runs[k]] for k in runs}}
 
 
 def measure(runtime, key: str, cases: int, repeats: int) -> dict:

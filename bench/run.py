@@ -47,7 +47,7 @@ class Plan:
 
 
 FULL = Plan(repeats=3, concurrency=8, floor_n=3000, intake_n=800, handoff_cases=300,
-            progress_n=3000, small=1_000, large=100_000, engine_cases=20, engine_repeats=3,
+            progress_n=3000, small=1_000, large=100_000, engine_cases=10, engine_repeats=8,
             bytes_cases=20, max_seconds=30)
 QUICK = Plan(repeats=2, concurrency=4, floor_n=60, intake_n=30, handoff_cases=6,
              progress_n=60, small=100, large=500, engine_cases=1, engine_repeats=1,
