@@ -91,8 +91,10 @@ class Scheduler:
 def run_scheduler() -> int:
     from engine.config import load_settings
     from engine.runtime import Runtime
+    from engine.heap import settle
     runtime = Runtime(load_settings())
     scheduler = Scheduler(runtime)
+    settle()  # start-up is done (engine.heap)
     signal.signal(signal.SIGTERM, scheduler.stop)
     signal.signal(signal.SIGINT, scheduler.stop)
     scheduler.run()

@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
 from engine.config import load_settings
+from engine.heap import settle
 from engine.redis_conn import connect
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ def run_worker(burst: bool = False) -> int:
     from .jobs import warm_up
     settings = load_settings()
     warm_up()
+    settle()  # start-up is done (engine.heap)
     stop = _StopFlag()
     while not stop.requested:
         worker = None
