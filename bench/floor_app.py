@@ -1,5 +1,6 @@
 """The floor: the same stack (gunicorn + Flask + SQLAlchemy, same database and
-engine settings) answering each request with one INSERT + COMMIT, nothing else.
+engine settings, the collector settled as onething's workers settle it) answering
+each request with one INSERT + COMMIT, nothing else.
 
     gunicorn bench.floor_app:app     (DATABASE_URL as for onething)
 """
@@ -14,6 +15,7 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, insert
 
 from engine.config import normalise_database_url
 from engine.db import make_engine, make_session_factory
+from engine.heap import settle
 
 metadata = MetaData()
 floor = Table("bench_floor", metadata,
@@ -46,3 +48,5 @@ def create_app(url: str) -> Flask:
 
 
 app = create_app(os.environ["DATABASE_URL"]) if "DATABASE_URL" in os.environ else None
+if app is not None:
+    settle()  # as api.wsgi does for onething
