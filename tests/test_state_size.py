@@ -148,22 +148,35 @@ def _loads_as_spiff_would(converter, workflow, blob):
 
 @pytest.mark.parametrize("key", ["retirement", "open-restaurant", "property-transfer",
                                  "timer-escalation"])
-def test_ready_user_tasks_are_spiffs_own_answer(runtime, monkeypatch, key):
-    """runner.ready_manual_tasks walks the task tree itself: at every step of a shipped
-    matter (and of one waiting on a boundary timer) it gives Spiff's own
-    `get_tasks(state=READY, manual=True)`, the same tasks in the same order."""
+def test_task_queries_are_spiffs_own_answers(runtime, monkeypatch, key):
+    """engine.workflow.tree answers task queries by its own walk of the tree: at every
+    step of a shipped matter (and of one waiting on a boundary timer), for every
+    state and mask, manual or not, and every spec in the tree, the same tasks in the
+    same order as Spiff's own get_tasks."""
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.util.task import TaskState
+
     from engine import matters
-    from engine.workflow import runner
+    from engine.workflow import kept, runner
+    from engine.workflow.tree import ProcessInstance
 
     from .helpers import complete_case, submit_case, zip_bytes
+    states = [TaskState.MAYBE, TaskState.LIKELY, TaskState.FUTURE, TaskState.WAITING,
+              TaskState.READY, TaskState.STARTED, TaskState.COMPLETED, TaskState.CANCELLED,
+              TaskState.PREDICTED_MASK, TaskState.DEFINITE_MASK, TaskState.FINISHED_MASK,
+              TaskState.NOT_FINISHED_MASK, TaskState.ANY_MASK]
     compared = []
     dump_state = runner.dump_state
 
     def compare_and_dump(workflow):
-        from SpiffWorkflow.util.task import TaskState
-        ours = runner.ready_manual_tasks(workflow)
-        assert ours == workflow.get_tasks(state=TaskState.READY, manual=True)
-        compared.append(len(ours))
+        assert type(workflow) is ProcessInstance
+        queries = [{}] + [{"state": state} for state in states] + \
+            [{"state": state, "manual": manual} for state in states for manual in (True, False)]
+        queries += [{"spec_name": name} for name in {t.task_spec.name
+                                                      for t in workflow.tasks.values()}]
+        for query in queries:
+            assert workflow.get_tasks(**query) == BpmnWorkflow.get_tasks(workflow, **query), query
+        compared.append(len(workflow.get_tasks(state=TaskState.READY, manual=True)))
         return dump_state(workflow)
     monkeypatch.setattr(runner, "dump_state", compare_and_dump)
     if key == "timer-escalation":
@@ -175,6 +188,7 @@ def test_ready_user_tasks_are_spiffs_own_answer(runtime, monkeypatch, key):
         case_id = submit_case(runtime, key, {"subject": "排水许可"})
     else:
         case_id = submit_case(runtime, key)
+    monkeypatch.setattr(kept, "take", lambda *_: None)  # every step reads the stored state
     complete_case(runtime, case_id, key, {} if key == "timer-escalation" else None)
     assert len(compared) >= 3 and compared[-1] == 0
     assert max(compared) > (1 if key != "timer-escalation" else 0)  # parallel branches

@@ -23,6 +23,7 @@ from engine.sandbox import SandboxError, make_script_engine
 
 from .specs import CompiledMatter
 from .state import dump_state, load_state
+from .tree import ProcessInstance
 
 
 def _quiet_spiff_loggers() -> None:
@@ -61,7 +62,7 @@ class CaseWorkflow:
 
     @classmethod
     def start(cls, compiled: CompiledMatter, variables: Mapping[str, Any]) -> "CaseWorkflow":
-        workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs,
+        workflow = ProcessInstance(compiled.spec, compiled.subprocess_specs,
                                 script_engine=_engine(compiled, variables))
         with _process_errors():
             workflow.do_engine_steps()
@@ -91,7 +92,7 @@ class CaseWorkflow:
     def ready_user_tasks(self) -> list[ReadyTask]:
         tasks = []
         user_tasks = self.compiled.package.user_tasks
-        for spiff_task in ready_manual_tasks(self.workflow):
+        for spiff_task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
             info = user_tasks[spiff_task.task_spec.bpmn_id]
             tasks.append(ReadyTask(str(spiff_task.id), info.id, info.name, info.department))
         return tasks
@@ -138,32 +139,6 @@ class CaseWorkflow:
         except TaskNotFoundException:
             return False
         return spiff_task is not None and spiff_task.state == TaskState.READY
-
-
-def ready_manual_tasks(workflow: BpmnWorkflow) -> list:
-    """What `workflow.get_tasks(state=TaskState.READY, manual=True)` gives, in its
-    order, by a plain walk of the task tree: Spiff's iterator, general enough for
-    every filter, costs some 5 µs a task, and every operation asks once (a test
-    holds the two to the same answer at every step of every shipped matter). A
-    workflow with subprocesses, whose trees Spiff's iterator descends into, or a
-    tree deeper than its depth limit, is left to Spiff."""
-    if workflow.subprocesses:
-        return workflow.get_tasks(state=TaskState.READY, manual=True)
-    tasks, found = workflow.tasks, []
-    stack = [(workflow.task_tree, 0)]
-    while stack:
-        task, depth = stack.pop()
-        state = task._state
-        if state & TaskState.READY and task.task_spec.manual:
-            found.append(task)
-        if task._children and state >= TaskState.FUTURE:  # not into predicted branches
-            if depth + 1 >= _SPIFF_MAX_DEPTH:
-                return workflow.get_tasks(state=TaskState.READY, manual=True)
-            stack.extend((tasks[child], depth + 1) for child in reversed(task._children))
-    return found
-
-
-_SPIFF_MAX_DEPTH = 1000  # TaskIterator's default: it stops descending there
 
 
 @contextmanager

@@ -30,6 +30,8 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
+from .tree import ProcessInstance
+
 
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
     """Like Spiff's converter, but the specs come from our cache, not the row,
@@ -148,6 +150,10 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
 _config = dict(SPIFF_CONFIG)
 _config[BpmnWorkflow] = _SpeclessWorkflowConverter
 _registry = BpmnWorkflowSerializer.configure(_config)
+# onething's instances (engine.workflow.tree) are stored as Spiff's BpmnWorkflow, and
+# every stored BpmnWorkflow comes back as one of them (this converter replaces the
+# one above for that name)
+_SpeclessWorkflowConverter(ProcessInstance, _registry, typename="BpmnWorkflow")
 
 
 def _fast_task_class():

@@ -1,0 +1,64 @@
+"""The process instance class onething runs: SpiffWorkflow's, with its common task
+queries answered by a plain walk of the task tree.
+
+SpiffWorkflow finds tasks with a general iterator (filters as objects, depth
+bookkeeping, properties on every step): some 5 µs a task, and a case's tree has
+30-50 tasks. Spiff itself asks `get_tasks` over and over in one operation (the
+engine steps look for ready tasks after every task they run; a parallel join
+looks up every task of its spec), and so does onething (the ready user tasks,
+the waiting timers). `ProcessInstance.get_tasks` answers the queries that filter
+only by state, manual and spec name with a loop that visits the same tasks in
+the same order (depth first, children in order, not into a branch below the
+state the filter needs) and returns the same list; any other query, a workflow
+with subprocesses (whose trees Spiff's iterator descends into), or a tree
+deeper than Spiff's iterator goes is Spiff's own. A test compares the two on
+every query at every step of every shipped matter.
+
+Stored states are unchanged: the class is serialised as Spiff's BpmnWorkflow
+(engine.workflow.state registers it under that name).
+"""
+from __future__ import annotations
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+_PLAIN_FILTERS = frozenset({"state", "manual", "spec_name"})
+_SPIFF_MAX_DEPTH = 1000  # TaskIterator's default: it descends no further
+
+
+class ProcessInstance(BpmnWorkflow):
+    def get_tasks(self, first_task=None, **kwargs):
+        if first_task is None and not self.subprocesses and kwargs.keys() <= _PLAIN_FILTERS:
+            found = _walk(self, kwargs.get("state", TaskState.ANY_MASK), kwargs.get("manual"),
+                          kwargs.get("spec_name"))
+            if found is not None:
+                return found
+        return super().get_tasks(first_task, **kwargs)
+
+
+def _lowest_state_descended(state: int) -> int:
+    """Below which state TaskIterator does not look at a task's children."""
+    if state & TaskState.PREDICTED_MASK:
+        return TaskState.MAYBE
+    if state & TaskState.DEFINITE_MASK:
+        return TaskState.FUTURE
+    return TaskState.COMPLETED
+
+
+def _walk(workflow, state: int, manual, spec_name) -> list | None:
+    """The tasks TaskIterator(state=..., manual=..., spec_name=...) yields, in its
+    order; None if the tree is too deep to be sure (Spiff's answer is used)."""
+    lowest = _lowest_state_descended(state)
+    tasks, found = workflow.tasks, []
+    stack = [(workflow.task_tree, 0)]
+    while stack:
+        task, depth = stack.pop()
+        task_state, spec = task._state, task.task_spec
+        if task_state & state and (manual is None or spec.manual == manual) and \
+                (spec_name is None or spec.name == spec_name):
+            found.append(task)
+        if task._children and task_state >= lowest:
+            if depth + 1 >= _SPIFF_MAX_DEPTH:
+                return None
+            stack.extend((tasks[child], depth + 1) for child in reversed(task._children))
+    return found
