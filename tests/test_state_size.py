@@ -89,10 +89,9 @@ def test_stored_task_tree_is_what_spiffs_own_converter_writes(runtime, monkeypat
     instance Spiff's would have restored."""
     from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 
-    from engine import matters
     from engine.workflow import runner, state
 
-    from .helpers import complete_case, submit_case, zip_bytes
+    from .helpers import complete_case
     converter = state._registry.convert_to_dict["BpmnWorkflow"].args[1].__self__
     compared = []
 
@@ -104,21 +103,28 @@ def test_stored_task_tree_is_what_spiffs_own_converter_writes(runtime, monkeypat
         compared.append((len(spiffs["tasks"]), _loads_as_spiff_would(converter, workflow, blob)))
         return blob
     monkeypatch.setattr(runner, "dump_state", dump_and_compare)
-    if key == "timer-escalation":
-        fixture = Path(__file__).resolve().parent / "fixtures" / key
-        with runtime.uow() as uow:
-            matters.deploy(uow, None, zip_bytes({p.name: p.read_bytes()
-                                                 for p in fixture.iterdir()}))
-            uow.commit()
-        case_id = submit_case(runtime, key, {"subject": "排水许可"})
-    else:
-        case_id = submit_case(runtime, key)
+    case_id = _submitted(runtime, key)
     complete_case(runtime, case_id, key, {} if key == "timer-escalation" else None)
     with runtime.uow() as uow:
         assert uow.session.get(Case, case_id).status == "completed"
     assert len(compared) >= 3 and max(tasks for tasks, _ in compared) > 5
     if key == "timer-escalation":
         assert any(waiting for _, waiting in compared)
+
+
+def _submitted(runtime, key: str) -> int:
+    """A case of a shipped matter, or of the test fixture whose review waits on a
+    boundary timer (deployed first)."""
+    from engine import matters
+
+    from .helpers import submit_case, zip_bytes
+    if key != "timer-escalation":
+        return submit_case(runtime, key)
+    fixture = Path(__file__).resolve().parent / "fixtures" / key
+    with runtime.uow() as uow:
+        matters.deploy(uow, None, zip_bytes({p.name: p.read_bytes() for p in fixture.iterdir()}))
+        uow.commit()
+    return submit_case(runtime, key, {"subject": "排水许可"})
 
 
 def _loads_as_spiff_would(converter, workflow, blob):
@@ -156,11 +162,10 @@ def test_task_queries_are_spiffs_own_answers(runtime, monkeypatch, key):
     from SpiffWorkflow.bpmn import BpmnWorkflow
     from SpiffWorkflow.util.task import TaskState
 
-    from engine import matters
     from engine.workflow import kept, runner
     from engine.workflow.tree import ProcessInstance
 
-    from .helpers import complete_case, submit_case, zip_bytes
+    from .helpers import complete_case
     states = [TaskState.MAYBE, TaskState.LIKELY, TaskState.FUTURE, TaskState.WAITING,
               TaskState.READY, TaskState.STARTED, TaskState.COMPLETED, TaskState.CANCELLED,
               TaskState.PREDICTED_MASK, TaskState.DEFINITE_MASK, TaskState.FINISHED_MASK,
@@ -179,15 +184,7 @@ def test_task_queries_are_spiffs_own_answers(runtime, monkeypatch, key):
         compared.append(len(workflow.get_tasks(state=TaskState.READY, manual=True)))
         return dump_state(workflow)
     monkeypatch.setattr(runner, "dump_state", compare_and_dump)
-    if key == "timer-escalation":
-        fixture = Path(__file__).resolve().parent / "fixtures" / key
-        with runtime.uow() as uow:
-            matters.deploy(uow, None, zip_bytes({p.name: p.read_bytes()
-                                                 for p in fixture.iterdir()}))
-            uow.commit()
-        case_id = submit_case(runtime, key, {"subject": "排水许可"})
-    else:
-        case_id = submit_case(runtime, key)
+    case_id = _submitted(runtime, key)
     monkeypatch.setattr(kept, "take", lambda *_: None)  # every step reads the stored state
     complete_case(runtime, case_id, key, {} if key == "timer-escalation" else None)
     assert len(compared) >= 3 and compared[-1] == 0
