@@ -152,9 +152,9 @@ _TASK_ORDER = ("started_at", "id")
 
 
 def _case_and_tasks(case_id, timers_too: bool):
-    """The case's row, then its tasks' rows (by id), in one result: the case's
-    columns and the tasks' (named with `_TASK_PREFIX`) side by side, each row
-    filling one side. With `timers_too` (PostgreSQL) the case's row also carries
+    """The case's row, then its tasks' rows (in `_TASK_ORDER`), in one result: the
+    case's columns and the tasks' (named with `_TASK_PREFIX`) side by side, each
+    row filling one side. With `timers_too` (PostgreSQL) the case's row also carries
     its pending timers as one JSON value (see timers.pending_of_case_json), which
     nearly every operation needs (warning cards, process timers)."""
     def nulls(table, prefix=""):

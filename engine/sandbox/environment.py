@@ -114,7 +114,8 @@ class SandboxScriptEngine(PythonScriptEngine):
     def validate(self, expression):
         """Whether `expression` parses as Python (SyntaxError if not), as Spiff's own,
         but each text is parsed once per process: the DMN engine asks it of every
-        rule's entries each time it evaluates a decision (a fifth of running one)."""
+        rule's entries each time it evaluates a decision (profiled: 4 % of a
+        completion's Spiff step went to parsing them again)."""
         syntax_error = _syntax_error(expression)
         if syntax_error is not None:
             raise SyntaxError(*syntax_error)
