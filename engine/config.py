@@ -24,7 +24,8 @@ class Settings:
     notifiers: str = "log"             # comma-separated: log, webhook, or dotted paths
     webhook_url: str | None = None     # where the webhook notifier POSTs
     timer_requeue_seconds: float = 5.0  # an enqueued timer not fired by then goes out again
-    # PostgreSQL: reads prepared once per connection (off behind PgBouncer's transaction pooling)
+    # PostgreSQL: reads and writes prepared once per connection (off behind PgBouncer's
+    # transaction pooling)
     prepared_statements: bool = True
     examples_dirs: tuple[Path, Path] = field(
         default_factory=lambda: (ROOT / "processes", ROOT / "bpmn"))
