@@ -291,9 +291,7 @@ class WriteBatch:
         prepared = getattr(cursor.connection, "prepared", None)
         if prepared is not None and len(params) <= MAX_PREPARED_PARAMETERS:
             name, prepare, execute = _prepared_write(key, sql, len(params))
-            if name not in prepared:
-                _on_cursor(self.session.connection(), prepare, None, fetch=False)
-                prepared.add(name)  # PREPARE outlives a rollback: the name stays taken
+            _prepare_once(self.session.connection(), prepared, name, prepare)
             self._sql.append(cursor.mogrify(execute, params))
         else:
             self._sql.append(cursor.mogrify(sql(), params))
@@ -467,9 +465,7 @@ def select_rows(session, statement, params: dict, first=None) -> list[dict]:
         values.update(mine)
         if prepared is not None:
             name, prepare, sql = _prepared_template(one, dialect)
-            if name not in prepared:
-                _on_cursor(connection, prepare, None, fetch=False)
-                prepared.add(name)  # PREPARE outlives a rollback: the name stays taken
+            _prepare_once(connection, prepared, name, prepare)
         sqls.append(sql)
     sql = ";\n".join(sqls)
     try:
@@ -537,6 +533,21 @@ def _invalidate_if_prepared_lost(connection, exc: DBAPIError) -> None:
         connection.invalidate(exc)
 
 
+def _prepare_once(connection, prepared: set[str], name: str, prepare: str) -> None:
+    """`prepare` (a PREPARE of `name`) run on the connection, unless `prepared`, the
+    names the connection has, holds it already."""
+    if name not in prepared:
+        _on_cursor(connection, prepare, None, fetch=False)
+        prepared.add(name)  # PREPARE outlives a rollback: the name stays taken
+
+
+def _named(body: str) -> tuple[str, str]:
+    """A statement's name, from its text ($1, $2, ... for its parameters), and its
+    PREPARE: the same statement gets the same name in every process."""
+    name = "onething_" + hashlib.sha1(body.encode()).hexdigest()[:16]
+    return name, f"PREPARE {name} AS {body}"
+
+
 def _prepared_write(key, sql, count: int) -> tuple[str, str, bytes]:
     """(name, `PREPARE name AS ...` with the %s placeholders numbered, `EXECUTE
     name(%s, ...)`) of a write of shape `key`, whose SQL `sql()` gives."""
@@ -546,11 +557,9 @@ def _prepared_write(key, sql, count: int) -> tuple[str, str, bytes]:
         text_ = sql().decode()
         if "%%" in text_:
             raise ValueError("a write to prepare has a literal % sign")
-        body = re.sub(r"%s", lambda _: f"${next(numbers)}", text_)
-        name = "onething_" + hashlib.sha1(body.encode()).hexdigest()[:16]
+        name, prepare = _named(re.sub(r"%s", lambda _: f"${next(numbers)}", text_))
         arguments = ", ".join(["%s"] * count)
-        _TEMPLATES[cache_key] = (name, f"PREPARE {name} AS {body}",
-                                 f"EXECUTE {name}({arguments})".encode())
+        _TEMPLATES[cache_key] = (name, prepare, f"EXECUTE {name}({arguments})".encode())
     return _TEMPLATES[cache_key]
 
 
@@ -566,10 +575,9 @@ def _prepared_template(statement, dialect) -> tuple[str, str, str]:
             if match.group(1) not in order:
                 order.append(match.group(1))
             return f"${order.index(match.group(1)) + 1}"
-        body = re.sub(r"%\((\w+)\)s", numbered, sql).replace("%%", "%")
-        name = "onething_" + hashlib.sha1(body.encode()).hexdigest()[:16]
+        name, prepare = _named(re.sub(r"%\((\w+)\)s", numbered, sql).replace("%%", "%"))
         arguments = ", ".join(f"%({p})s" for p in order)
-        _TEMPLATES[key] = (name, f"PREPARE {name} AS {body}",
+        _TEMPLATES[key] = (name, prepare,
                            f"EXECUTE {name}({arguments})" if order else f"EXECUTE {name}")
     return _TEMPLATES[key]
 
