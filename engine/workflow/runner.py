@@ -63,7 +63,7 @@ class CaseWorkflow:
     @classmethod
     def start(cls, compiled: CompiledMatter, variables: Mapping[str, Any]) -> "CaseWorkflow":
         workflow = ProcessInstance(compiled.spec, compiled.subprocess_specs,
-                                script_engine=_engine(compiled, variables))
+                                   script_engine=_engine(compiled, variables))
         with _process_errors():
             workflow.do_engine_steps()
         return cls(compiled, workflow)
