@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.parser.task_parsers import GatewayParser
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
 from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 
+from ..workflow.joins import ParallelJoin
 from .model import Problems
 from .xml_safety import XmlRefused, parse_xml
 
@@ -189,6 +191,7 @@ class OnethingBpmnParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("businessRuleTask"): (_DecisionRefParser, BusinessRuleTask),
+        full_tag("parallelGateway"): (GatewayParser, ParallelJoin),
     }
 
 
