@@ -55,3 +55,72 @@ def test_a_join_fires_when_spiffs_check_says_it_may(runtime, monkeypatch, key, p
         assert uow.session.get(Case, case_id).status == "completed"
     if key != "timer-escalation":  # the shipped matters all join parallel departments
         assert True in answers and False in answers
+
+
+def _steps(runtime, key: str, pick) -> list:
+    """Each stored step of a case of `key`: its tasks in tree order (spec, state, data)."""
+    from engine.workflow import runner
+    steps, dump_state = [], runner.dump_state
+
+    def seen(workflow):
+        steps.append([(t.task_spec.name, t.state, t.data) for t in workflow.get_tasks()])
+        return dump_state(workflow)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runner, "dump_state", seen)
+        case_id = _submitted(runtime, key)
+        _finish(runtime, case_id, key, pick, {} if key == "timer-escalation" else None)
+    return steps
+
+
+@pytest.mark.parametrize("key", ["retirement", "open-restaurant", "property-transfer",
+                                 "timer-escalation"])
+@pytest.mark.parametrize("pick", ["first", "last"])
+def test_waiting_tasks_are_updated_as_spiff_updates_them(runtime, monkeypatch, key, pick):
+    """ProcessInstance.update_waiting_tasks walks the tree its own way: every stored
+    step of a case is the one Spiff's own iterator gives, task for task."""
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+
+    from engine.workflow import kept
+    from engine.workflow.tree import ProcessInstance
+    choose = (lambda ready: ready[0]) if pick == "first" else (lambda ready: ready[-1])
+    monkeypatch.setattr(kept, "take", lambda *_: None)
+    ours = _steps(runtime, key, choose)
+    monkeypatch.setattr(ProcessInstance, "update_waiting_tasks",
+                        BpmnWorkflow.update_waiting_tasks)
+    assert _steps(runtime, key, choose) == ours
+    assert len(ours) >= 3
+
+
+def test_the_waiting_walk_is_spiffs_iterator_even_as_the_tree_changes(runtime):
+    """`tree._waiting` against TaskIterator(state=WAITING) on the tree of a case with
+    its departments open, many tasks made waiting, and each yielded task changing
+    itself and a task further on (waiting, predicted, so not descended into, or done)
+    as an update might: the same tasks in the same order."""
+    from SpiffWorkflow.util.task import TaskIterator, TaskState
+
+    from engine import cases
+    from engine.workflow.tree import _waiting
+
+    from .helpers import complete_a_ready_task, submit_case
+    case_id = submit_case(runtime, "open-restaurant")
+    complete_a_ready_task(runtime, case_id, "open-restaurant")  # acceptance: the split
+    with runtime.uow() as uow:
+        workflow = cases.load_flow(cases.lock_case(uow, case_id)).workflow
+    tasks = workflow.get_tasks()
+    assert len(tasks) > 20
+    cycle = [TaskState.WAITING, TaskState.COMPLETED, TaskState.LIKELY]
+
+    def walk(iterate) -> list:
+        for i, task in enumerate(tasks):
+            task._state = TaskState.WAITING if i % 2 else TaskState.COMPLETED
+        order = []
+        for task in iterate():
+            order.append(task.id)
+            at = tasks.index(task)
+            task._state = TaskState.READY
+            for later in tasks[at + 3:at + 4]:
+                later._state = cycle[at % 3]
+        return order
+    ours = walk(lambda: _waiting(workflow))
+    assert ours == walk(lambda: TaskIterator(workflow.task_tree, state=TaskState.WAITING))
+    assert len(ours) > 5
