@@ -32,7 +32,7 @@ def _act(case_no: str, code: str, action, *args):
 
 @blp.route("/matters/<key>/cases")
 class Intake(MethodView):
-    @blp.arguments(IntakeSchema)
+    @blp.arguments(IntakeSchema())
     @blp.response(201, IntakeResultSchema)
     @blp.alt_response(404, schema=ProblemSchema, description="no such matter")
     @blp.alt_response(409, schema=ProblemSchema,
@@ -56,7 +56,7 @@ class Intake(MethodView):
 
 @blp.route("/cases/<case_no>/progress")
 class Progress(MethodView):
-    @blp.arguments(CodeArgsSchema, location="query")
+    @blp.arguments(CodeArgsSchema(), location="query")
     @blp.response(200, ProgressSchema)
     @blp.alt_response(404, schema=ProblemSchema, description="unknown case or wrong code")
     def get(self, args, case_no):
@@ -68,8 +68,8 @@ class Progress(MethodView):
 
 @blp.route("/cases/<case_no>/supplement")
 class Supplement(MethodView):
-    @blp.arguments(CodeArgsSchema, location="query")
-    @blp.arguments(SupplementSchema)
+    @blp.arguments(CodeArgsSchema(), location="query")
+    @blp.arguments(SupplementSchema())
     @blp.response(200, StatusSchema)
     @blp.alt_response(404, schema=ProblemSchema)
     @blp.alt_response(409, schema=ProblemSchema, description="not awaiting a supplement")
@@ -81,8 +81,8 @@ class Supplement(MethodView):
 
 @blp.route("/cases/<case_no>/withdraw")
 class Withdraw(MethodView):
-    @blp.arguments(CodeArgsSchema, location="query")
-    @blp.arguments(WithdrawSchema, required=False)
+    @blp.arguments(CodeArgsSchema(), location="query")
+    @blp.arguments(WithdrawSchema(), required=False)
     @blp.response(200, StatusSchema)
     @blp.alt_response(404, schema=ProblemSchema)
     @blp.alt_response(409, schema=ProblemSchema, description="the case has ended")
@@ -93,8 +93,8 @@ class Withdraw(MethodView):
 
 @blp.route("/cases/<case_no>/rating")
 class Rate(MethodView):
-    @blp.arguments(CodeArgsSchema, location="query")
-    @blp.arguments(RatingSchema)
+    @blp.arguments(CodeArgsSchema(), location="query")
+    @blp.arguments(RatingSchema())
     @blp.response(201, RatingSchema)
     @blp.alt_response(404, schema=ProblemSchema)
     @blp.alt_response(409, schema=ProblemSchema, description="not ended, or already rated")

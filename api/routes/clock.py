@@ -16,7 +16,7 @@ blp = Blueprint("calendar", __name__, url_prefix="/api/calendar",
 
 @blp.route("/<calendar>/add")
 class Add(MethodView):
-    @blp.arguments(CalendarArgsSchema, location="query")
+    @blp.arguments(CalendarArgsSchema(), location="query")
     @blp.response(200, DueSchema)
     @blp.alt_response(404, schema=ProblemSchema, description="unknown calendar")
     @blp.alt_response(422, schema=ProblemSchema, description="bad parameters")

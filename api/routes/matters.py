@@ -36,7 +36,7 @@ class Catalogue(MethodView):
         with unit() as uow:
             return matters.catalogue(uow)
 
-    @blp.arguments(DeployArgsSchema, location="files")
+    @blp.arguments(DeployArgsSchema(), location="files")
     @blp.response(201, MatterVersionSchema)
     @blp.alt_response(401, schema=ProblemSchema, description="not logged in")
     @blp.alt_response(403, schema=ProblemSchema, description="not an analyst")

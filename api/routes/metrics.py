@@ -21,7 +21,7 @@ blp = Blueprint("metrics", __name__, url_prefix="/api/metrics",
 
 @blp.route("")
 class Metrics(MethodView):
-    @blp.arguments(MetricsArgsSchema, location="query")
+    @blp.arguments(MetricsArgsSchema(), location="query")
     @blp.response(200)
     @blp.alt_response(401, schema=ProblemSchema)
     @blp.alt_response(422, schema=ProblemSchema)

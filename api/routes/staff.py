@@ -14,7 +14,7 @@ blp = Blueprint("staff", __name__, url_prefix="/api", description="Staff login a
 
 @blp.route("/auth/login")
 class Login(MethodView):
-    @blp.arguments(LoginSchema)
+    @blp.arguments(LoginSchema())
     @blp.response(200, TokenSchema)
     @blp.alt_response(401, schema=ProblemSchema, description="wrong username or password")
     def post(self, body):
@@ -36,7 +36,7 @@ class Users(MethodView):
         with staff_unit() as (uow, actor):
             return staff.list_users(uow, actor)
 
-    @blp.arguments(UserInSchema)
+    @blp.arguments(UserInSchema())
     @blp.response(201, UserSchema)
     @blp.alt_response(401, schema=ProblemSchema)
     @blp.alt_response(403, schema=ProblemSchema, description="not an admin")

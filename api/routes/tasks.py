@@ -29,7 +29,7 @@ def documented(*extra):
 
 @blp.route("/tasks")
 class Worklist(MethodView):
-    @blp.arguments(WorklistArgsSchema, location="query")
+    @blp.arguments(WorklistArgsSchema(), location="query")
     @blp.response(200, TaskSchema(many=True))
     @blp.alt_response(401, schema=ProblemSchema)
     def get(self, args):
@@ -66,7 +66,7 @@ class Unclaim(MethodView):
 
 @blp.route("/tasks/<int:task_id>/complete")
 class Complete(MethodView):
-    @blp.arguments(CompleteSchema)
+    @blp.arguments(CompleteSchema())
     @blp.response(200, TaskSchema)
     @documented((422, "the output fails the task's form"))
     def post(self, body, task_id):
@@ -76,7 +76,7 @@ class Complete(MethodView):
 
 @blp.route("/tasks/<int:task_id>/supplement")
 class RequestSupplement(MethodView):
-    @blp.arguments(TaskSupplementSchema)
+    @blp.arguments(TaskSupplementSchema())
     @blp.response(200, StatusSchema)
     @documented((422, "reason and missing items are required"))
     def post(self, body, task_id):
@@ -87,7 +87,7 @@ class RequestSupplement(MethodView):
 
 @blp.route("/tasks/<int:task_id>/refuse")
 class Refuse(MethodView):
-    @blp.arguments(ReasonSchema)
+    @blp.arguments(ReasonSchema())
     @blp.response(200, StatusSchema)
     @documented((422, "a reason is required"))
     def post(self, body, task_id):
@@ -97,7 +97,7 @@ class Refuse(MethodView):
 
 @blp.route("/tasks/<int:task_id>/suspend")
 class Suspend(MethodView):
-    @blp.arguments(SuspendSchema)
+    @blp.arguments(SuspendSchema())
     @blp.response(200, StatusSchema)
     @documented((422, "kind and reason are required"))
     def post(self, body, task_id):
@@ -127,7 +127,7 @@ class StaffCase(MethodView):
 
 @blp.route("/cases/<case_no>/extend")
 class Extend(MethodView):
-    @blp.arguments(ExtendSchema)
+    @blp.arguments(ExtendSchema())
     @blp.response(200, StatusSchema)
     @blp.alt_response(401, schema=ProblemSchema)
     @blp.alt_response(403, schema=ProblemSchema, description="not a supervisor")
