@@ -10,8 +10,8 @@ the waiting timers). `ProcessInstance.get_tasks` answers the queries that filter
 only by state, manual and spec name with a loop that visits the same tasks in
 the same order (depth first, children in order, not into a branch below the
 state the filter needs) and returns the same list; any other query, a workflow
-with subprocesses (whose trees Spiff's iterator descends into), or a tree
-deeper than Spiff's iterator goes is Spiff's own. A test compares the two on
+with subprocesses (whose trees Spiff's iterator descends into), or a tree of
+as many tasks as Spiff's iterator goes deep (so perhaps deeper) is Spiff's own. A test compares the two on
 every query at every step of every shipped matter.
 
 After every task a step completes, Spiff updates every waiting task, found by
@@ -32,11 +32,10 @@ _SPIFF_MAX_DEPTH = 1000  # TaskIterator's default: it descends no further
 
 class ProcessInstance(BpmnWorkflow):
     def get_tasks(self, first_task=None, **kwargs):
-        if first_task is None and not self.subprocesses and kwargs.keys() <= _PLAIN_FILTERS:
-            found = _walk(self, kwargs.get("state", TaskState.ANY_MASK), kwargs.get("manual"),
-                          kwargs.get("spec_name"))
-            if found is not None:
-                return found
+        if first_task is None and not self.subprocesses and kwargs.keys() <= _PLAIN_FILTERS \
+                and len(self.tasks) < _SPIFF_MAX_DEPTH:  # then no path is as deep
+            return _walk(self, kwargs.get("state", TaskState.ANY_MASK), kwargs.get("manual"),
+                         kwargs.get("spec_name"))
         return super().get_tasks(first_task, **kwargs)
 
     def update_waiting_tasks(self) -> None:
@@ -57,22 +56,20 @@ def _lowest_state_descended(state: int) -> int:
     return TaskState.COMPLETED
 
 
-def _walk(workflow, state: int, manual, spec_name) -> list | None:
+def _walk(workflow, state: int, manual, spec_name) -> list:
     """The tasks TaskIterator(state=..., manual=..., spec_name=...) yields, in its
-    order; None if the tree is too deep to be sure (Spiff's answer is used)."""
+    order, for a tree no path of which reaches Spiff's depth limit."""
     lowest = _lowest_state_descended(state)
-    tasks, found = workflow.tasks, []
-    stack = [(workflow.task_tree, 0)]
+    child = workflow.tasks.__getitem__
+    found, stack = [], [workflow.task_tree]
     while stack:
-        task, depth = stack.pop()
+        task = stack.pop()
         task_state, spec = task._state, task.task_spec
         if task_state & state and (manual is None or spec.manual == manual) and \
                 (spec_name is None or spec.name == spec_name):
             found.append(task)
         if task._children and task_state >= lowest:
-            if depth + 1 >= _SPIFF_MAX_DEPTH:
-                return None
-            stack.extend((tasks[child], depth + 1) for child in reversed(task._children))
+            stack.extend(map(child, reversed(task._children)))
     return found
 
 
