@@ -32,6 +32,8 @@ def table(r: dict) -> str:
         rows.append(("intake / floor", f"{ratio:.2f}", "≥ 0.30", _check(ratio >= 0.3)))
         rows.append(_throughput(f"handoff ({n_large:,} cases)", large["handoff"], "completion",
                                 300))
+        if "handoff_over_floor" in large:  # results written before it was measured lack it
+            rows.append(("handoff / floor", f"{large['handoff_over_floor']:.2f}", "", ""))
         if "handoff_collide" in large:
             label, value, *_ = _throughput(
                 "handoff, each case's branches completed at the same moment",
