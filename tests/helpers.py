@@ -153,19 +153,20 @@ def submit_case(runtime, key: str, form: dict | None = None) -> int:
         return case.id
 
 
-def complete_a_ready_task(runtime, case_id: int, key: str, data: dict | None = None) -> None:
-    """The case's first ready task, done by an admin with its example output (or `data`,
-    for a matter that ships none)."""
+def complete_a_ready_task(runtime, case_id: int, key: str, data: dict | None = None,
+                          pick=lambda ready: ready[0]) -> None:
+    """The case's first ready task (or the one `pick` takes of them), done by an admin
+    with its example output (or `data`, for a matter that ships none)."""
     from engine import cases, handling
     with runtime.uow() as uow:
-        task = next(t for t in cases.lock_case(uow, case_id).tasks if t.state == "ready")
+        task = pick([t for t in cases.lock_case(uow, case_id).tasks if t.state == "ready"])
         handling.complete(uow, ADMIN_ACTOR, task.id,
                           task_output(key, task.task) if data is None else data)
         uow.commit()
 
 
 def complete_case(runtime, case_id: int, key: str, data: dict | None = None,
-                  max_steps: int = 30) -> None:
+                  max_steps: int = 30, pick=lambda ready: ready[0]) -> None:
     """Every ready task of the case, one after another (`complete_a_ready_task`),
     until none is left."""
     from engine.models import Case
@@ -173,5 +174,5 @@ def complete_case(runtime, case_id: int, key: str, data: dict | None = None,
         with runtime.uow() as uow:
             if not any(t.state == "ready" for t in uow.session.get(Case, case_id).tasks):
                 return
-        complete_a_ready_task(runtime, case_id, key, data)
+        complete_a_ready_task(runtime, case_id, key, data, pick)
     raise AssertionError(f"case {case_id} has ready tasks after {max_steps} completions")

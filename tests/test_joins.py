@@ -8,24 +8,10 @@ from SpiffWorkflow.bpmn.specs.defaults import ParallelGateway
 from engine.models import Case
 from engine.workflow.joins import ParallelJoin
 
+from .helpers import complete_case
 from .test_state_size import _submitted
 
-
-def _finish(runtime, case_id: int, key: str, pick, data) -> None:
-    """Complete the case's ready tasks one at a time, `pick` choosing which."""
-    from engine import cases, handling
-
-    from .helpers import ADMIN_ACTOR, task_output
-    for _ in range(30):
-        with runtime.uow() as uow:
-            ready = [t for t in cases.lock_case(uow, case_id).tasks if t.state == "ready"]
-            if not ready:
-                return
-            task = pick(ready)
-            handling.complete(uow, ADMIN_ACTOR, task.id,
-                              task_output(key, task.task) if data is None else data)
-            uow.commit()
-    raise AssertionError("the case did not end")
+_PICKS = {"first": lambda ready: ready[0], "last": lambda ready: ready[-1]}
 
 
 @pytest.mark.parametrize("key", ["retirement", "open-restaurant", "property-transfer",
@@ -49,8 +35,8 @@ def test_a_join_fires_when_spiffs_check_says_it_may(runtime, monkeypatch, key, p
     monkeypatch.setattr(ParallelJoin, "_check_threshold_unstructured", compared)
     monkeypatch.setattr(kept, "take", lambda *_: None)
     case_id = _submitted(runtime, key)
-    _finish(runtime, case_id, key, (lambda ready: ready[0]) if pick == "first" else
-            (lambda ready: ready[-1]), {} if key == "timer-escalation" else None)
+    complete_case(runtime, case_id, key, {} if key == "timer-escalation" else None,
+                  pick=_PICKS[pick])
     with runtime.uow() as uow:
         assert uow.session.get(Case, case_id).status == "completed"
     if key != "timer-escalation":  # the shipped matters all join parallel departments
@@ -68,7 +54,8 @@ def _steps(runtime, key: str, pick) -> list:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(runner, "dump_state", seen)
         case_id = _submitted(runtime, key)
-        _finish(runtime, case_id, key, pick, {} if key == "timer-escalation" else None)
+        complete_case(runtime, case_id, key, {} if key == "timer-escalation" else None,
+                      pick=pick)
     return steps
 
 
@@ -82,7 +69,7 @@ def test_waiting_tasks_are_updated_as_spiff_updates_them(runtime, monkeypatch, k
 
     from engine.workflow import kept
     from engine.workflow.tree import ProcessInstance
-    choose = (lambda ready: ready[0]) if pick == "first" else (lambda ready: ready[-1])
+    choose = _PICKS[pick]
     monkeypatch.setattr(kept, "take", lambda *_: None)
     ours = _steps(runtime, key, choose)
     monkeypatch.setattr(ProcessInstance, "update_waiting_tasks",
