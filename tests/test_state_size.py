@@ -189,24 +189,3 @@ def test_task_queries_are_spiffs_own_answers(runtime, monkeypatch, key):
     complete_case(runtime, case_id, key, {} if key == "timer-escalation" else None)
     assert len(compared) >= 3 and compared[-1] == 0
     assert max(compared) > (1 if key != "timer-escalation" else 0)  # parallel branches
-
-
-def test_the_state_of_a_case_in_progress_stays_in_its_row(runtime):
-    """PostgreSQL moves the largest columns of a row over 2 KB out of line; a case
-    row, read and written whole at every step, is kept whole up to a page, its
-    (deflated, incompressible) workflow state in it (migration 9b41c7e2d5a3)."""
-    from sqlalchemy import text
-
-    from .helpers import complete_a_ready_task, submit_case
-    if runtime.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite keeps every value in its row")
-    case_id = submit_case(runtime, "open-restaurant")
-    complete_a_ready_task(runtime, case_id, "open-restaurant")  # five departments open
-    with runtime.engine.connect() as conn:
-        row_bytes = conn.execute(text('SELECT pg_column_size(c.*) FROM "case" c WHERE id = :id'),
-                                 {"id": case_id}).scalar_one()
-        toast = conn.execute(text("SELECT reltoastrelid::regclass FROM pg_class "
-                                  "WHERE oid = '\"case\"'::regclass")).scalar_one()
-        out_of_line = conn.execute(text(f"SELECT count(*) FROM {toast}")).scalar_one()
-    assert row_bytes > 2032  # past the threshold at which PostgreSQL moves a value out
-    assert out_of_line == 0
