@@ -5,8 +5,8 @@ Every step of a case with parallel departments asks each waiting join whether
 all its inputs have arrived. Spiff's check asks, for every task of the join's
 spec, whether it descends from the waiting task and whether the waiting task
 descends from it, each a recursive walk to the root that reads a task's parent
-three times per level (a dictionary lookup by UUID each time): some 150 walks
-and 500 lookups per completion of open-restaurant. Here the waiting task's
+three times per level (a dictionary lookup by UUID each time): per completion
+of open-restaurant some 18 walks, 150 levels and 450 lookups. Here the waiting task's
 ancestors are collected once, and each other walk reads a parent once per
 level: 86 -> 51 us a check, 5 % fewer instructions per case through the API.
 The answer is the same, for the same reasons, in the same order of removal

@@ -11,8 +11,9 @@ only by state, manual and spec name with a loop that visits the same tasks in
 the same order (depth first, children in order, not into a branch below the
 state the filter needs) and returns the same list; any other query, a workflow
 with subprocesses (whose trees Spiff's iterator descends into), or a tree of
-as many tasks as Spiff's iterator goes deep (so perhaps deeper) is Spiff's own. A test compares the two on
-every query at every step of every shipped matter.
+as many tasks as Spiff's iterator goes deep (so perhaps that deep) is Spiff's
+own. A test compares the two on every query at every step of every shipped
+matter.
 
 After every task a step completes, Spiff updates every waiting task, found by
 the same iterator walking the whole tree; `update_waiting_tasks` walks it as
