@@ -219,13 +219,13 @@ def lock_case(uow, case_id: int) -> Case:
     return case
 
 
-def lock_case_of_task(uow, task_id: int) -> tuple[Case, str] | None:
-    """The case a task belongs to, locked, with its tasks, and the task's department:
-    one round trip, where looking the task up first would be two."""
+def lock_case_of_task(uow, task_id: int) -> Task | None:
+    """The task, its case locked and read with its tasks (`task.case`): one round
+    trip, where looking the task up first would be two."""
     case = _read_case(uow, _LOCK_CASE_OF_TASK, True, {"task_id": task_id})
     if case is None:
         return None
-    return case, next(t.department for t in case.tasks if t.id == task_id)
+    return next(t for t in case.tasks if t.id == task_id)
 
 
 def find_case(uow, case_no: str, lock: bool = False) -> Case:

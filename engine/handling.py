@@ -16,11 +16,10 @@ from .workflow.specs import compiled
 
 def _task_for(uow, actor: Actor, task_id: int) -> tuple[Task, Case]:
     """The task, its case locked; staff of other departments are told it does not exist."""
-    found = lock_case_of_task(uow, task_id)  # the case's tasks are read after the lock
-    if found is None or not actor.in_department(found[1]):
+    task = lock_case_of_task(uow, task_id)  # the case's tasks are read after the lock
+    if task is None or not actor.in_department(task.department):
         raise NotFound(f"no task {task_id}")
-    case = found[0]
-    return next(t for t in case.tasks if t.id == task_id), case
+    return task, task.case
 
 
 def _require_open(task: Task, case: Case, action: str, *, case_states=("submitted", "in_progress")):

@@ -156,7 +156,7 @@ def test_a_lock_that_waited_reads_what_the_holder_committed(runtime, by_task):
     def waiter():
         with runtime.uow() as uow:
             if by_task:
-                case, _department = cases.lock_case_of_task(uow, task_id)
+                case = cases.lock_case_of_task(uow, task_id).case
             else:
                 case = cases.lock_case(uow, case_id)
             seen["assignee"] = next(t.assignee for t in case.tasks if t.id == task_id)
