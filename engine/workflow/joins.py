@@ -56,7 +56,8 @@ class ParallelJoin(ParallelGateway):
                     waiting_inputs.remove(node.task_spec)
             elif id(task) in above_mine:
                 continue  # an earlier iteration's join: its inputs are not this one's
-            elif _parent(task).state == TaskState.COMPLETED and \
-                    _parent(task).task_spec in waiting_inputs:
-                waiting_inputs.remove(_parent(task).task_spec)
+            else:
+                parent = _parent(task)
+                if parent.state == TaskState.COMPLETED and parent.task_spec in waiting_inputs:
+                    waiting_inputs.remove(parent.task_spec)
         return len(waiting_inputs) == 0
