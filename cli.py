@@ -9,6 +9,7 @@ deploy   deploy a matter package (directory or .zip) as its next version
 user     create a staff account
 migrate  bring the database schema up to date
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,12 +27,13 @@ ROOT = Path(__file__).resolve().parent
 def _runtime():
     from engine.config import load_settings
     from engine.runtime import Runtime
+
     return Runtime(load_settings())
 
 
 def cmd_serve(args) -> int:
+    from engine.adapters.redis_conn import embedded_socket, start_embedded
     from engine.config import load_settings
-    from engine.redis_conn import embedded_socket, start_embedded
 
     settings = load_settings()
     env = dict(os.environ)
@@ -40,22 +42,41 @@ def cmd_serve(args) -> int:
         children.append(start_embedded(settings))
         env["REDIS_URL"] = f"unix://{embedded_socket(settings)}"
     if not settings.admin_password:
-        print("onething: ONETHING_ADMIN_PASSWORD is not set; no admin account is made",
-              file=sys.stderr)
+        print(
+            "onething: ONETHING_ADMIN_PASSWORD is not set; no admin account is made",
+            file=sys.stderr,
+        )
     runtime = _runtime()
     runtime.prepare(load_examples=True)
     runtime.close()
     children.append(subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "worker"], env=env))
-    children.append(subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "scheduler"],
-                                     env=env))
+    children.append(subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "scheduler"], env=env))
     host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
     workers = os.environ.get("WEB_CONCURRENCY", "2")
-    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
-                            "--workers", workers, "--access-logfile", "-",
-                            "--graceful-timeout", "10", "api.wsgi:app"], env=env, cwd=ROOT)
+    web = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            workers,
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
+            "api.wsgi:app",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
     children.append(web)
-    print(f"onething: serving on http://{host}:{port}/ (API at /api, OpenAPI at "
-          f"/api/openapi.json); data in {settings.data_dir}", flush=True)
+    print(
+        f"onething: serving on http://{host}:{port}/ (API at /api, OpenAPI at "
+        f"/api/openapi.json); data in {settings.data_dir}",
+        flush=True,
+    )
     return _supervise(children)
 
 
@@ -73,8 +94,10 @@ def _supervise(children: list[subprocess.Popen]) -> int:
     while not stopping:
         for child in children:
             if child.poll() is not None:
-                print(f"onething: child {child.args[:3]} exited with {child.returncode}",
-                      file=sys.stderr)
+                print(
+                    f"onething: child {child.args[:3]} exited with {child.returncode}",
+                    file=sys.stderr,
+                )
                 code, stopping = child.returncode or 1, True
         time.sleep(0.2)
     for child in reversed(children):
@@ -90,61 +113,95 @@ def _supervise(children: list[subprocess.Popen]) -> int:
 
 def cmd_worker(args) -> int:
     from workers.worker import run_worker
+
     return run_worker(burst=args.burst)
 
 
 def cmd_scheduler(args) -> int:
     if args.once:
-        from engine import timers
+        from engine.services import operations
+
         runtime = _runtime()
-        print(f"fired {timers.fire_due(runtime)} due timer(s)")
+        print(f"fired {operations.fire_due(runtime)} due timer(s)")
         return 0
     from workers.scheduler import run_scheduler
+
     return run_scheduler()
 
 
+# what `./onething test` checks before the tests: the layers' import contracts
+# (.importlinter), then lint and formatting (ruff.toml)
+CHECKS = (
+    ("import contracts", ["lint-imports", "--no-cache"]),
+    ("ruff check", ["ruff", "check", "--quiet", "."]),
+    ("ruff format", ["ruff", "format", "--check", "--quiet", "."]),
+)
+
+
 def cmd_test(args) -> int:
+    bin_dir = Path(sys.executable).parent
+    for name, (tool, *tool_args) in CHECKS:
+        code = subprocess.call(
+            [str(bin_dir / tool), *tool_args],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL if tool == "lint-imports" else None,
+        )
+        if code != 0:
+            if tool == "lint-imports":  # say which contract broke
+                subprocess.call([str(bin_dir / tool), "--no-cache"], cwd=ROOT)
+            print(f"onething test: {name} failed", file=sys.stderr)
+            return code
     return subprocess.call([sys.executable, "-m", "pytest", "tests", *args.pytest_args], cwd=ROOT)
 
 
 def cmd_bench(args) -> int:
-    return subprocess.call([sys.executable, str(ROOT / "bench" / "run.py"), *args.bench_args],
-                           cwd=ROOT)
+    return subprocess.call(
+        [sys.executable, str(ROOT / "bench" / "run.py"), *args.bench_args], cwd=ROOT
+    )
 
 
 def cmd_deploy(args) -> int:
-    from engine import matters
     from engine.errors import Invalid
+    from engine.services import catalogue
+
     source = Path(args.path)
     runtime = _runtime()
     runtime.prepare(load_examples=False)
-    with runtime.uow() as uow:
-        try:
-            matter = matters.deploy(uow, None, source.read_bytes() if source.is_file() else source)
-        except Invalid as exc:
-            for problem in exc.extra.get("problems", []):
-                print(f"{problem['file']}: {problem.get('element') or '-'}: {problem['message']}",
-                      file=sys.stderr)
-            return 2
-        uow.commit()
-    print(f"deployed {matter.key} version {matter.version}")
+    try:
+        matter = catalogue.deploy_package(
+            runtime, None, source.read_bytes() if source.is_file() else source
+        )
+    except Invalid as exc:
+        for problem in exc.extra.get("problems", []):
+            print(
+                f"{problem['file']}: {problem.get('element') or '-'}: {problem['message']}",
+                file=sys.stderr,
+            )
+        return 2
+    print(f"deployed {matter['key']} version {matter['version']}")
     return 0
 
 
 def cmd_user(args) -> int:
-    from engine import staff
     from engine.errors import DomainError
+    from engine.services import accounts
+
     runtime = _runtime()
     runtime.prepare(load_examples=False)
     password = os.environ.get("ONETHING_USER_PASSWORD") or args.password
-    with runtime.uow() as uow:
-        try:
-            staff.create_user(uow, None, args.username, password or "", args.display_name or "",
-                              args.departments, args.roles)
-        except DomainError as exc:
-            print(f"onething: {exc.detail} {exc.errors or ''}", file=sys.stderr)
-            return 2
-        uow.commit()
+    try:
+        accounts.add_user(
+            runtime,
+            None,
+            args.username,
+            password or "",
+            args.display_name or "",
+            args.departments,
+            args.roles,
+        )
+    except DomainError as exc:
+        print(f"onething: {exc.detail} {exc.errors or ''}", file=sys.stderr)
+        return 2
     print(f"created {args.username}")
     return 0
 
@@ -156,18 +213,24 @@ def cmd_migrate(args) -> int:
 
 
 def main(argv: list[str]) -> int:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    parser = argparse.ArgumentParser(prog="onething", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    parser = argparse.ArgumentParser(
+        prog="onething", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve").set_defaults(func=cmd_serve)
     worker = sub.add_parser("worker")
     worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     worker.set_defaults(func=cmd_worker)
     scheduler = sub.add_parser("scheduler", help="the timer scheduler process")
-    scheduler.add_argument("--once", action="store_true",
-                           help="fire what is due now in this process, without Redis, and exit")
+    scheduler.add_argument(
+        "--once",
+        action="store_true",
+        help="fire what is due now in this process, without Redis, and exit",
+    )
     scheduler.set_defaults(func=cmd_scheduler)
     test = sub.add_parser("test")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)

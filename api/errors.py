@@ -1,4 +1,5 @@
 """Every error leaves as application/problem+json: {type, title, status, detail, errors?}."""
+
 from __future__ import annotations
 
 import logging
@@ -13,10 +14,20 @@ log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str, errors: dict | None = None,
-            code: str | None = None, **extra):
-    body = {"type": f"https://onething.dev/problems/{code or status}", "title": title,
-            "status": status, "detail": detail}
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    errors: dict | None = None,
+    code: str | None = None,
+    **extra,
+):
+    body = {
+        "type": f"https://onething.dev/problems/{code or status}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     if errors:
         body["errors"] = errors
     body.update(extra)
@@ -67,8 +78,9 @@ class ProblemApi(Api):
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
-        return problem(error.status, error.title, error.detail, error.errors, error.code,
-                       **error.extra)
+        return problem(
+            error.status, error.title, error.detail, error.errors, error.code, **error.extra
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

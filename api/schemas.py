@@ -1,4 +1,5 @@
 """marshmallow schemas: request bodies, responses, and the OpenAPI they describe."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -43,7 +44,9 @@ class DeployArgsSchema(Schema):
 
 # --- cases (applicant) ---------------------------------------------------
 class IntakeSchema(Schema):
-    applicant = fields.Dict(required=True, metadata={"description": "name, id_type, id_number, phone"})
+    applicant = fields.Dict(
+        required=True, metadata={"description": "name, id_type, id_number, phone"}
+    )
     form = fields.Dict(required=True, metadata={"description": "the matter's one form"})
 
 
@@ -78,6 +81,7 @@ class TimelineEntrySchema(Schema):
 
 class CaseSummarySchema(Schema):
     """What the applicant and staff views of a case share."""
+
     case_no = fields.String()
     matter = fields.Dict()
     status = fields.String()
@@ -110,8 +114,7 @@ class WithdrawSchema(Schema):
 
 class RatingSchema(Schema):
     score = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5))
-    comment = fields.String(load_default=None, allow_none=True,
-                            validate=validate.Length(max=2000))
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
 class StatusSchema(Schema):
@@ -172,10 +175,8 @@ class WorklistArgsSchema(Schema):
 
 class TaskSchema(Schema):
     id = fields.Integer()
-    case_no = fields.Function(lambda t: t.case.case_no)
-    matter = fields.Function(lambda t: {"key": t.case.matter.key,
-                                        "version": t.case.matter.version,
-                                        "title": t.case.matter.title})
+    case_no = fields.String()
+    matter = fields.Dict()
     task = fields.String()
     name = fields.String()
     department = fields.String()
@@ -184,7 +185,7 @@ class TaskSchema(Schema):
     started_at = fields.DateTime()
     due_at = fields.DateTime(allow_none=True)
     warning = fields.String()
-    case_status = fields.Function(lambda t: t.case.status)
+    case_status = fields.String()
 
 
 class CompleteSchema(Schema):
@@ -193,8 +194,11 @@ class CompleteSchema(Schema):
 
 class TaskSupplementSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    missing = fields.List(fields.String(validate=validate.Length(min=1)), required=True,
-                          validate=validate.Length(min=1))
+    missing = fields.List(
+        fields.String(validate=validate.Length(min=1)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
 
 
 class ReasonSchema(Schema):
@@ -202,8 +206,12 @@ class ReasonSchema(Schema):
 
 
 class SuspendSchema(ReasonSchema):
-    kind = fields.String(required=True, validate=validate.OneOf(
-        ["hearing", "inspection", "expert_review", "testing", "quarantine", "other"]))
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ["hearing", "inspection", "expert_review", "testing", "quarantine", "other"]
+        ),
+    )
 
 
 class ExtendSchema(Schema):

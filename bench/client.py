@@ -11,6 +11,7 @@ the client spends as little CPU as it can; what it does spend is measured
 (getrusage of this process) and reported, because on a 2-core machine it
 competes with the server for the same cores.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,12 @@ import time
 
 
 def _message(method: str, path: str, headers: dict, body: bytes | None) -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close",
-             "Accept: application/json"]
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        "Host: 127.0.0.1",
+        "Connection: close",
+        "Accept: application/json",
+    ]
     lines += [f"{k}: {v}" for k, v in headers.items()]
     if body is not None:
         lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
@@ -52,8 +57,9 @@ def _send(port: int, message: bytes, keep_body: bool) -> tuple[int, bytes | None
 def run(job: dict) -> dict:
     port, keep = job["port"], job.get("keep_bodies", False)
     bodies = [json.dumps(b, ensure_ascii=False).encode() for b in job.get("bodies", [])]
-    messages = [_message(m, p, h or {}, None if b is None else bodies[b])
-                for m, p, h, b in job["requests"]]
+    messages = [
+        _message(m, p, h or {}, None if b is None else bodies[b]) for m, p, h, b in job["requests"]
+    ]
     latencies: list[float] = [0.0] * len(messages)
     statuses: list[int] = [0] * len(messages)
     kept: list = [None] * len(messages) if keep else []
@@ -78,8 +84,9 @@ def run(job: dict) -> dict:
             if keep:
                 kept[i] = body.decode("utf-8", "replace") if body else None
 
-    threads = [threading.Thread(target=worker, daemon=True)
-               for _ in range(job.get("concurrency", 8))]
+    threads = [
+        threading.Thread(target=worker, daemon=True) for _ in range(job.get("concurrency", 8))
+    ]
     usage0 = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     for t in threads:
@@ -92,11 +99,15 @@ def run(job: dict) -> dict:
     counts: dict[str, int] = {}
     for s in statuses[:done]:
         counts[str(s)] = counts.get(str(s), 0) + 1
-    return {"n": done, "wall": wall,
-            "ok": sum(1 for s in statuses[:done] if 200 <= s < 300),
-            "statuses": counts, "latencies_ms": [round(x, 3) for x in latencies[:done]],
-            "client_cpu": (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime),
-            "bodies": kept[:done] if keep else None}
+    return {
+        "n": done,
+        "wall": wall,
+        "ok": sum(1 for s in statuses[:done] if 200 <= s < 300),
+        "statuses": counts,
+        "latencies_ms": [round(x, 3) for x in latencies[:done]],
+        "client_cpu": (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime),
+        "bodies": kept[:done] if keep else None,
+    }
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ of work per step, as the API does. Each driver learns the next ready task from
 what it already has: naive from the workflow it loaded, onething from the case
 the operation returned (neither reads it separately).
 """
+
 from __future__ import annotations
 
 import statistics
@@ -17,24 +18,33 @@ from pathlib import Path
 
 from sqlalchemy import Column, Integer, MetaData, Table, Text, insert, select, update
 
-from engine.workflow.specs import files_to_zip
+from engine.services.specs import files_to_zip
 
 from . import seed
 
 ROOT = Path(__file__).resolve().parent.parent
 metadata = MetaData()
-naive_table = Table("bench_naive", metadata, Column("id", Integer, primary_key=True),
-                    Column("state", Text))
+naive_table = Table(
+    "bench_naive", metadata, Column("id", Integer, primary_key=True), Column("state", Text)
+)
 
 
 class Naive:
     """Plain SpiffWorkflow, persisted the straightforward way."""
 
-    def __init__(self, engine, bpmn: dict[str, bytes], dmn: dict[str, bytes], process_id: str,
-                 form: dict, outputs: dict):
+    def __init__(
+        self,
+        engine,
+        bpmn: dict[str, bytes],
+        dmn: dict[str, bytes],
+        process_id: str,
+        form: dict,
+        outputs: dict,
+    ):
         from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
         from SpiffWorkflow.spiff.parser import SpiffBpmnParser
         from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
         parser = SpiffBpmnParser()
         for name, data in dmn.items():
             parser.add_dmn_str(data, filename=name)
@@ -51,29 +61,40 @@ class Naive:
     @classmethod
     def shipped(cls, engine, key: str) -> "Naive":
         import yaml
+
         matter = yaml.safe_load((ROOT / "processes" / key / "matter.yaml").read_text("utf-8"))
         dmn = {n: (ROOT / "bpmn" / n).read_bytes() for n in matter.get("decisions") or []}
         bpmn = {matter["process"]["file"]: (ROOT / "bpmn" / matter["process"]["file"]).read_bytes()}
-        return cls(engine, bpmn, dmn, matter["process"]["id"], seed.example_form(key),
-                   seed.example_outputs(key))
+        return cls(
+            engine,
+            bpmn,
+            dmn,
+            matter["process"]["id"],
+            seed.example_form(key),
+            seed.example_outputs(key),
+        )
 
     def run_case(self) -> int:
         """One case from intake to completion; returns the number of user tasks."""
         from SpiffWorkflow.bpmn import BpmnWorkflow
         from SpiffWorkflow.util.task import TaskState
+
         workflow = BpmnWorkflow(self.spec, self.subprocess_specs)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(self.form)
         workflow.do_engine_steps()
         with self.engine.begin() as conn:
-            row_id = conn.execute(insert(naive_table).values(
-                state=self.serializer.serialize_json(workflow))
-                .returning(naive_table.c.id)).scalar_one()
+            row_id = conn.execute(
+                insert(naive_table)
+                .values(state=self.serializer.serialize_json(workflow))
+                .returning(naive_table.c.id)
+            ).scalar_one()
         steps = 0
         while True:
             with self.engine.begin() as conn:
-                blob = conn.execute(select(naive_table.c.state)
-                                    .where(naive_table.c.id == row_id)).scalar_one()
+                blob = conn.execute(
+                    select(naive_table.c.state).where(naive_table.c.id == row_id)
+                ).scalar_one()
             workflow = self.serializer.deserialize_json(blob)
             ready = workflow.get_tasks(state=TaskState.READY, manual=True)
             if not ready:
@@ -84,8 +105,11 @@ class Naive:
             task.run()
             workflow.do_engine_steps()
             with self.engine.begin() as conn:
-                conn.execute(update(naive_table).where(naive_table.c.id == row_id)
-                             .values(state=self.serializer.serialize_json(workflow)))
+                conn.execute(
+                    update(naive_table)
+                    .where(naive_table.c.id == row_id)
+                    .values(state=self.serializer.serialize_json(workflow))
+                )
             steps += 1
 
 
@@ -94,8 +118,9 @@ def onething_case(runtime, key: str, form: dict | None, outputs: dict) -> int:
     return seed.drive(runtime, outputs, case_id, ready)
 
 
-def _compare(runtime, naive: Naive, key: str, form: dict | None, outputs: dict, cases: int,
-             repeats: int) -> dict:
+def _compare(
+    runtime, naive: Naive, key: str, form: dict | None, outputs: dict, cases: int, repeats: int
+) -> dict:
     """Median seconds per case (wall and CPU of this process) for both engines.
 
     Each repeat runs `cases` cases of one engine, then of the other (which goes
@@ -103,10 +128,12 @@ def _compare(runtime, naive: Naive, key: str, form: dict | None, outputs: dict, 
     from one second to the next, and each runs as it would in a process of its
     own, with its own working set warm (case by case turns made each pay for
     the other's); the median is over the repeats."""
-    naive.run_case()          # warm both
+    naive.run_case()  # warm both
     onething_case(runtime, key, form, outputs)
-    engines = {"naive": naive.run_case,
-               "onething": lambda: onething_case(runtime, key, form, outputs)}
+    engines = {
+        "naive": naive.run_case,
+        "onething": lambda: onething_case(runtime, key, form, outputs),
+    }
     runs = {"naive": [], "onething": [], "naive_cpu": [], "onething_cpu": []}
     steps = {}
     for repeat in range(repeats):
@@ -117,15 +144,20 @@ def _compare(runtime, naive: Naive, key: str, form: dict | None, outputs: dict, 
             runs[name].append((time.perf_counter() - wall0) / cases)
             runs[f"{name}_cpu"].append((time.process_time() - cpu0) / cases)
     med = {k: statistics.median(v) for k, v in runs.items()}
-    return {"matter": key, "cases_per_run": cases, "repeats": repeats,
-            "user_tasks_per_case": steps,
-            "naive_s_per_case": med["naive"], "onething_s_per_case": med["onething"],
-            "naive_cpu_s_per_case": med["naive_cpu"],
-            "onething_cpu_s_per_case": med["onething_cpu"],
-            "ratio": med["onething"] / med["naive"],
-            "cpu_ratio": med["onething_cpu"] / med["naive_cpu"],
-            "naive_state_bytes": naive.last_state_bytes,
-            "repeats_ms": {k: [round(v * 1e3, 2) for v in runs[k]] for k in runs}}
+    return {
+        "matter": key,
+        "cases_per_run": cases,
+        "repeats": repeats,
+        "user_tasks_per_case": steps,
+        "naive_s_per_case": med["naive"],
+        "onething_s_per_case": med["onething"],
+        "naive_cpu_s_per_case": med["naive_cpu"],
+        "onething_cpu_s_per_case": med["onething_cpu"],
+        "ratio": med["onething"] / med["naive"],
+        "cpu_ratio": med["onething_cpu"] / med["naive_cpu"],
+        "naive_state_bytes": naive.last_state_bytes,
+        "repeats_ms": {k: [round(v * 1e3, 2) for v in runs[k]] for k in runs},
+    }
 
 
 def measure(runtime, key: str, cases: int, repeats: int) -> dict:
@@ -142,16 +174,14 @@ def wide_form(fields: int) -> dict:
 
 
 def deploy_wide(runtime, fields: int) -> str:
-    from engine import matters
     from engine.errors import NotFound
+    from engine.services import catalogue
+
     key = f"bench-wide-{fields}"
-    with runtime.uow() as uow:
-        try:
-            return matters.latest(uow, key).key
-        except NotFound:
-            matter = matters.deploy(uow, None, files_to_zip(wide_package(fields)))
-            uow.commit()
-            return matter.key
+    try:
+        return catalogue.matter(runtime, key)["key"]
+    except NotFound:
+        return catalogue.deploy_package(runtime, None, files_to_zip(wide_package(fields)))["key"]
 
 
 def measure_wide(runtime, fields: int, cases: int, repeats: int) -> dict:
@@ -159,8 +189,14 @@ def measure_wide(runtime, fields: int, cases: int, repeats: int) -> dict:
     three-task process (acceptance, two parallel reviews)."""
     key = deploy_wide(runtime, fields)
     files = wide_package(fields)
-    naive = Naive(runtime.engine, {"wide.bpmn": files["wide.bpmn"]}, {}, "wide_form",
-                  wide_form(fields), WIDE_OUTPUTS)
+    naive = Naive(
+        runtime.engine,
+        {"wide.bpmn": files["wide.bpmn"]},
+        {},
+        "wide_form",
+        wide_form(fields),
+        WIDE_OUTPUTS,
+    )
     result = _compare(runtime, naive, key, wide_form(fields), WIDE_OUTPUTS, cases, repeats)
     result["form_fields"] = fields
     return result
@@ -211,27 +247,39 @@ _BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 
 def wide_package(fields: int) -> dict[str, bytes]:
     import json
+
     key = f"bench-wide-{fields}"
-    matter = (f"key: {key}\ntitle: {{zh: 宽表单{fields}, en: Wide form {fields}}}\n"
-              "process: {file: wide.bpmn, id: wide_form}\nform: form.json\ncalendar: CN\n"
-              "acceptance: accept\ndeadline:\n  promised: {workdays: 5}\n"
-              "departments:\n  office: {name: {zh: 窗口}, lead: true}\n"
-              "  other: {name: {zh: 协同部门}}\n")
-    form = {"type": "object", "required": [f"f{i}" for i in range(fields)],
-            "properties": {f"f{i}": {"type": "string", "maxLength": 100}
-                           for i in range(fields)}}
-    return {"matter.yaml": matter.encode(), "form.json": json.dumps(form).encode(),
-            "wide.bpmn": _BPMN.encode()}
+    matter = (
+        f"key: {key}\ntitle: {{zh: 宽表单{fields}, en: Wide form {fields}}}\n"
+        "process: {file: wide.bpmn, id: wide_form}\nform: form.json\ncalendar: CN\n"
+        "acceptance: accept\ndeadline:\n  promised: {workdays: 5}\n"
+        "departments:\n  office: {name: {zh: 窗口}, lead: true}\n"
+        "  other: {name: {zh: 协同部门}}\n"
+    )
+    form = {
+        "type": "object",
+        "required": [f"f{i}" for i in range(fields)],
+        "properties": {f"f{i}": {"type": "string", "maxLength": 100} for i in range(fields)},
+    }
+    return {
+        "matter.yaml": matter.encode(),
+        "form.json": json.dumps(form).encode(),
+        "wide.bpmn": _BPMN.encode(),
+    }
 
 
 def _sizes(engine, case_ids: list[int]) -> dict:
     from sqlalchemy import text
+
     ids = ",".join(str(i) for i in case_ids)
     postgres = engine.dialect.name == "postgresql"
     out = {}
     with engine.connect() as conn:
-        for table, where in (("case", f"id IN ({ids})"), ("task", f"case_id IN ({ids})"),
-                             ("event", f"case_id IN ({ids})")):
+        for table, where in (
+            ("case", f"id IN ({ids})"),
+            ("task", f"case_id IN ({ids})"),
+            ("event", f"case_id IN ({ids})"),
+        ):
             if postgres:
                 sql = f'SELECT coalesce(sum(pg_column_size(x.*)), 0) FROM "{table}" x WHERE {where}'
             else:
@@ -239,9 +287,12 @@ def _sizes(engine, case_ids: list[int]) -> dict:
                 length = " + ".join(f'coalesce(length(x."{c}"), 0)' for c in cols)
                 sql = f'SELECT coalesce(sum({length}), 0) FROM "{table}" x WHERE {where}'
             out[table] = conn.execute(text(sql)).scalar_one() / len(case_ids)
-        form, state = conn.execute(text(
-            f'SELECT avg(length(CAST(form AS TEXT))), avg(length(workflow_state)) '
-            f'FROM "case" WHERE id IN ({ids})')).one()
+        form, state = conn.execute(
+            text(
+                f"SELECT avg(length(CAST(form AS TEXT))), avg(length(workflow_state)) "
+                f'FROM "case" WHERE id IN ({ids})'
+            )
+        ).one()
     out["form_json"], out["workflow_state"] = float(form), float(state)
     return out
 

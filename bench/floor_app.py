@@ -4,6 +4,7 @@ each request with one INSERT + COMMIT, nothing else.
 
     gunicorn bench.floor_app:app     (DATABASE_URL as for onething)
 """
+
 from __future__ import annotations
 
 import os
@@ -13,15 +14,18 @@ import orjson
 from flask import Flask, Response, request
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, insert
 
+from engine.adapters.heap import settle
 from engine.config import normalise_database_url
-from engine.db import make_engine, make_session_factory
-from engine.heap import settle
+from engine.store.db import make_engine, make_session_factory
 
 metadata = MetaData()
-floor = Table("bench_floor", metadata,
-              Column("id", Integer, primary_key=True),
-              Column("at", DateTime(timezone=True), nullable=False),
-              Column("body", Text))
+floor = Table(
+    "bench_floor",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("body", Text),
+)
 
 
 def create_app(url: str) -> Flask:
@@ -34,9 +38,11 @@ def create_app(url: str) -> Flask:
     def write():
         body = request.get_data(as_text=True)
         with sessions() as session:
-            row = session.execute(insert(floor).values(at=datetime.now(timezone.utc),
-                                                       body=body[:200])
-                                  .returning(floor.c.id)).scalar_one()
+            row = session.execute(
+                insert(floor)
+                .values(at=datetime.now(timezone.utc), body=body[:200])
+                .returning(floor.c.id)
+            ).scalar_one()
             session.commit()
         return Response(orjson.dumps({"id": row}), status=201, mimetype="application/json")
 

@@ -4,6 +4,7 @@ Each `*_once` function makes one bounded client run (a separate process, see
 `client.py`) and returns its figures, with the server's and the client's own
 CPU and the machine's CPU use over the run.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from engine.models import Case, Matter, Task
+from engine.store.models import Case, Matter, Task
 
 from . import seed
 
@@ -45,17 +46,33 @@ class Target:
     server: object  # stack.Server
 
 
-def run_client(target: Target, requests: list, bodies: list, concurrency: int,
-               max_seconds: float, keep_bodies: bool = False) -> dict:
-    job = {"port": target.port, "concurrency": concurrency, "max_seconds": max_seconds,
-           "bodies": bodies, "requests": requests, "keep_bodies": keep_bodies}
+def run_client(
+    target: Target,
+    requests: list,
+    bodies: list,
+    concurrency: int,
+    max_seconds: float,
+    keep_bodies: bool = False,
+) -> dict:
+    job = {
+        "port": target.port,
+        "concurrency": concurrency,
+        "max_seconds": max_seconds,
+        "bodies": bodies,
+        "requests": requests,
+        "keep_bodies": keep_bodies,
+    }
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(job, fh, ensure_ascii=False)
         path = fh.name
     try:
         server_cpu0, machine0 = target.server.cpu(), _machine_cpu()
-        done = subprocess.run([sys.executable, str(HERE / "client.py"), path],
-                              capture_output=True, text=True, timeout=max_seconds + 180)
+        done = subprocess.run(
+            [sys.executable, str(HERE / "client.py"), path],
+            capture_output=True,
+            text=True,
+            timeout=max_seconds + 180,
+        )
         server_cpu1, machine1 = target.server.cpu(), _machine_cpu()
     finally:
         os.unlink(path)
@@ -66,19 +83,32 @@ def run_client(target: Target, requests: list, bodies: list, concurrency: int,
     busy = (machine1[0] - machine0[0]) / max(1, machine1[1] - machine0[1])
     n = max(1, result["n"])
     result.update(
-        p50_ms=percentile(lat, 50), p99_ms=percentile(lat, 99),
+        p50_ms=percentile(lat, 50),
+        p99_ms=percentile(lat, 99),
         per_s=result["ok"] / result["wall"] if result["wall"] else 0.0,
         server_cpu_ms=(server_cpu1 - server_cpu0) * 1000 / n,
         client_cpu_ms=result["client_cpu"] * 1000 / n,
         client_cpu_share=result["client_cpu"] / result["wall"] / (os.cpu_count() or 1),
-        machine_busy=busy)
+        machine_busy=busy,
+    )
     return result
 
 
 def summary(result: dict) -> dict:
     """What a run is reported by (the raw latencies stay out of results.json)."""
-    keys = ("n", "ok", "statuses", "wall", "per_s", "p50_ms", "p99_ms", "server_cpu_ms",
-            "client_cpu_ms", "client_cpu_share", "machine_busy")
+    keys = (
+        "n",
+        "ok",
+        "statuses",
+        "wall",
+        "per_s",
+        "p50_ms",
+        "p99_ms",
+        "server_cpu_ms",
+        "client_cpu_ms",
+        "client_cpu_share",
+        "machine_busy",
+    )
     return {k: result.get(k) for k in keys}
 
 
@@ -90,6 +120,7 @@ def check_ok(result: dict, what: str) -> None:
 
 # -- floor ---------------------------------------------------------------------
 
+
 def floor_once(target: Target, n: int, concurrency: int, max_seconds: float) -> dict:
     body = {"note": "one insert, one commit"}
     requests = [["POST", "/floor", None, 0]] * n
@@ -100,13 +131,15 @@ def floor_once(target: Target, n: int, concurrency: int, max_seconds: float) -> 
 
 # -- intake --------------------------------------------------------------------
 
+
 def intake_requests(key: str, n: int) -> tuple[list, list]:
     body = {"applicant": seed.APPLICANT, "form": seed.example_form(key)}
     return [["POST", f"/api/matters/{key}/cases", None, 0]] * n, [body]
 
 
-def intake_once(target: Target, key: str, n: int, concurrency: int,
-                max_seconds: float) -> tuple[dict, list[str]]:
+def intake_once(
+    target: Target, key: str, n: int, concurrency: int, max_seconds: float
+) -> tuple[dict, list[str]]:
     requests, bodies = intake_requests(key, n)
     result = run_client(target, requests, bodies, concurrency, max_seconds, keep_bodies=True)
     check_ok(result, "intake")
@@ -116,9 +149,17 @@ def intake_once(target: Target, key: str, n: int, concurrency: int,
 
 # -- handoff -------------------------------------------------------------------
 
-def handoff_once(target: Target, engine, tokens: dict[str, str], case_nos: list[str],
-                 concurrency: int, max_seconds: float, collide: bool = False,
-                 max_waves: int = 12) -> dict:
+
+def handoff_once(
+    target: Target,
+    engine,
+    tokens: dict[str, str],
+    case_nos: list[str],
+    concurrency: int,
+    max_seconds: float,
+    collide: bool = False,
+    max_waves: int = 12,
+) -> dict:
     """Complete every ready task of the given cases, wave after wave, until they end.
 
     Within a wave each case's parallel branches are completed by different
@@ -129,8 +170,7 @@ def handoff_once(target: Target, engine, tokens: dict[str, str], case_nos: list[
     at the same moment and queue on its lock: the worst case for the join.
     """
     with engine.connect() as conn:
-        case_ids = list(conn.execute(select(Case.id).where(Case.case_no.in_(case_nos)))
-                        .scalars())
+        case_ids = list(conn.execute(select(Case.id).where(Case.case_no.in_(case_nos))).scalars())
         keys = dict(conn.execute(select(Matter.id, Matter.key)).all())
     outputs: dict[str, dict] = {}  # by matter key, read when a case of it comes up
     latencies, ok, wall, server_cpu, client_cpu, busy_w, statuses = [], 0, 0.0, 0.0, 0.0, 0.0, {}
@@ -142,7 +182,8 @@ def handoff_once(target: Target, engine, tokens: dict[str, str], case_nos: list[
                 select(Task.id, Task.task, Task.department, Case.matter_id, Task.case_id)
                 .join(Case, Case.id == Task.case_id)
                 .where(Task.case_id.in_(case_ids), Task.state == "ready")
-                .order_by(Task.case_id, Task.id)).all()
+                .order_by(Task.case_id, Task.id)
+            ).all()
         if not rows:
             break
         if not collide:
@@ -156,10 +197,21 @@ def handoff_once(target: Target, engine, tokens: dict[str, str], case_nos: list[
                 if key not in outputs:
                     outputs[key] = seed.example_outputs(key)
                 bodies.append({"data": outputs[key][r.task]})
-            requests.append(["POST", f"/api/tasks/{r.id}/complete",
-                             {"Authorization": f"Bearer {tokens[r.department]}"}, index[slot]])
-        result = run_client(target, requests, bodies, concurrency,
-                            max(1.0, max_seconds - (time.monotonic() - started)))
+            requests.append(
+                [
+                    "POST",
+                    f"/api/tasks/{r.id}/complete",
+                    {"Authorization": f"Bearer {tokens[r.department]}"},
+                    index[slot],
+                ]
+            )
+        result = run_client(
+            target,
+            requests,
+            bodies,
+            concurrency,
+            max(1.0, max_seconds - (time.monotonic() - started)),
+        )
         check_ok(result, "handoff")
         waves += 1
         latencies += result["latencies_ms"]
@@ -171,12 +223,20 @@ def handoff_once(target: Target, engine, tokens: dict[str, str], case_nos: list[
         for k, v in result["statuses"].items():
             statuses[k] = statuses.get(k, 0) + v
     n = max(1, len(latencies))
-    return {"n": len(latencies), "ok": ok, "statuses": statuses, "wall": wall, "waves": waves,
-            "per_s": ok / wall if wall else 0.0,
-            "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),
-            "server_cpu_ms": server_cpu / n, "client_cpu_ms": client_cpu * 1000 / n,
-            "client_cpu_share": client_cpu / wall / (os.cpu_count() or 1) if wall else 0.0,
-            "machine_busy": busy_w / wall if wall else 0.0}
+    return {
+        "n": len(latencies),
+        "ok": ok,
+        "statuses": statuses,
+        "wall": wall,
+        "waves": waves,
+        "per_s": ok / wall if wall else 0.0,
+        "p50_ms": percentile(latencies, 50),
+        "p99_ms": percentile(latencies, 99),
+        "server_cpu_ms": server_cpu / n,
+        "client_cpu_ms": client_cpu * 1000 / n,
+        "client_cpu_share": client_cpu / wall / (os.cpu_count() or 1) if wall else 0.0,
+        "machine_busy": busy_w / wall if wall else 0.0,
+    }
 
 
 def _spread_over_cases(rows: list) -> list:
@@ -190,11 +250,20 @@ def _spread_over_cases(rows: list) -> list:
 
 # -- progress ------------------------------------------------------------------
 
-def progress_once(target: Target, engine, secret: str, n: int, concurrency: int,
-                  max_seconds: float, seed_value: int) -> dict:
+
+def progress_once(
+    target: Target,
+    engine,
+    secret: str,
+    n: int,
+    concurrency: int,
+    max_seconds: float,
+    seed_value: int,
+) -> dict:
     pairs = seed.progress_targets(engine, secret, n, seed_value)
-    requests = [["GET", f"/api/cases/{case_no}/progress?code={code}", None, None]
-                for case_no, code in pairs]
+    requests = [
+        ["GET", f"/api/cases/{case_no}/progress?code={code}", None, None] for case_no, code in pairs
+    ]
     result = run_client(target, requests, [], concurrency, max_seconds)
     check_ok(result, "progress")
     return result

@@ -6,21 +6,26 @@ completed) with `INSERT ... SELECT` over a generated series: every row a case
 owns (tasks, events, timers) is copied with the foreign keys renumbered, so a
 clone is as valid as its template (same query-code salt, its own case number).
 """
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 from sqlalchemy import func, inspect, select, text
 
-from engine import cases, handling, staff
-from engine.access import Actor
-from engine.models import Case, Task
+from engine.domain.access import Actor
+from engine.domain.applicant import query_code
+from engine.services import accounts, handling, intake
+from engine.store.models import Case, Task
 
 ROOT = Path(__file__).resolve().parent.parent
-APPLICANT = {"name": "张三", "id_type": "id_card", "id_number": "330102199001011234",
-             "phone": "13800138000"}
+APPLICANT = {
+    "name": "张三",
+    "id_type": "id_card",
+    "id_number": "330102199001011234",
+    "phone": "13800138000",
+}
 BENCH_ADMIN = Actor("bench", frozenset(), frozenset({"admin"}))
 TEMPLATE_MATTERS = ("open-restaurant", "retirement")
 
@@ -35,17 +40,19 @@ def example_outputs(key: str) -> dict:
 
 def department_tokens(runtime) -> dict[str, str]:
     """One handler per department (of every deployed matter), logged in once."""
-    from engine.models import Department
+    from engine.store.models import Department
+
     tokens = {}
     with runtime.uow() as uow:
         departments = list(uow.session.scalars(select(Department.key)))
         for key in departments:
-            staff.create_user(uow, None, f"bench-{key}", "bench-password", key, [key],
-                              ["handler"])
+            accounts.create_user(
+                uow, None, f"bench-{key}", "bench-password", key, [key], ["handler"]
+            )
         uow.commit()
     with runtime.uow() as uow:
         for key in departments:
-            tokens[key], _ = staff.login(uow, f"bench-{key}", "bench-password", 12)
+            tokens[key], _ = accounts.login(uow, f"bench-{key}", "bench-password", 12)
         uow.commit()
     return tokens
 
@@ -57,8 +64,9 @@ def submit(runtime, key: str, form: dict | None = None) -> int:
 def submitted(runtime, key: str, form: dict | None = None) -> tuple[int, list[tuple[int, str]]]:
     """A new case of matter `key`: its id and the tasks its intake left ready."""
     with runtime.uow() as uow:
-        case, _ = cases.submit_case(uow, key, APPLICANT,
-                                    example_form(key) if form is None else form)
+        case, _ = intake.submit_case(
+            uow, key, APPLICANT, example_form(key) if form is None else form
+        )
         ready = _ready(case)
         uow.commit()
         return case.id, ready
@@ -72,9 +80,14 @@ def _ready(case) -> list[tuple[int, str]]:
 
 def ready_tasks(runtime, case_id: int) -> list[tuple[int, str]]:
     with runtime.uow() as uow:
-        return [(r.id, r.task) for r in uow.session.execute(
-            select(Task.id, Task.task).where(Task.case_id == case_id, Task.state == "ready")
-            .order_by(Task.id))]
+        return [
+            (r.id, r.task)
+            for r in uow.session.execute(
+                select(Task.id, Task.task)
+                .where(Task.case_id == case_id, Task.state == "ready")
+                .order_by(Task.id)
+            )
+        ]
 
 
 def complete(runtime, task_id: int, data: dict) -> list[tuple[int, str]]:
@@ -85,8 +98,9 @@ def complete(runtime, task_id: int, data: dict) -> list[tuple[int, str]]:
         return ready
 
 
-def drive(runtime, outputs: dict, case_id: int, ready: list | None = None,
-          max_steps: int = 50) -> int:
+def drive(
+    runtime, outputs: dict, case_id: int, ready: list | None = None, max_steps: int = 50
+) -> int:
     """Complete the first ready task with its example output until the case ends;
     returns the steps. Each completion tells the next ready tasks (as the naive
     engine's loaded workflow tells it), so only a case given without them is read."""
@@ -138,12 +152,15 @@ def clone_cases(engine, templates: list[int], target: int, chunk: int = 2000) ->
     copies = -(-(target - have) // len(templates))
     postgres = engine.dialect.name == "postgresql"
     pad = "lpad(CAST({} AS TEXT), 8, '0')" if postgres else "printf('%08d', {})"
-    case_cols = [c for c in _columns(engine, "case") if c not in ("id", "case_no",
-                                                                  "idempotency_key")]
+    case_cols = [
+        c for c in _columns(engine, "case") if c not in ("id", "case_no", "idempotency_key")
+    ]
     task_cols = [c for c in _columns(engine, "task") if c not in ("id", "case_id")]
-    children = [t for t in inspect(engine).get_table_names()
-                if t not in ("case", "task") and "case_id" in _columns(engine, t)
-                and t not in ("rating",)]
+    children = [
+        t
+        for t in inspect(engine).get_table_names()
+        if t not in ("case", "task") and "case_id" in _columns(engine, t) and t not in ("rating",)
+    ]
     child_columns = {t: _columns(engine, t) for t in children}
     with engine.begin() as conn:
         for name in ("bench_tmpl", "bench_tmpl_task"):
@@ -152,43 +169,59 @@ def clone_cases(engine, templates: list[int], target: int, chunk: int = 2000) ->
         conn.execute(text("CREATE TABLE bench_tmpl_task (task_id INTEGER, rn INTEGER)"))
         for rn, case_id in enumerate(templates):
             conn.execute(text("INSERT INTO bench_tmpl VALUES (:c, :r)"), {"c": case_id, "r": rn})
-        task_ids = list(conn.execute(select(Task.id).where(Task.case_id.in_(templates))
-                                     .order_by(Task.id)).scalars())
+        task_ids = list(
+            conn.execute(
+                select(Task.id).where(Task.case_id.in_(templates)).order_by(Task.id)
+            ).scalars()
+        )
         for rn, task_id in enumerate(task_ids):
-            conn.execute(text("INSERT INTO bench_tmpl_task VALUES (:t, :r)"),
-                         {"t": task_id, "r": rn})
+            conn.execute(
+                text("INSERT INTO bench_tmpl_task VALUES (:t, :r)"), {"t": task_id, "r": rn}
+            )
     n_cases, n_tasks = len(templates), len(task_ids)
     done = 0
     while done < copies:
         k = min(chunk, copies - done)
         with engine.begin() as conn:
             # above every id handed out: the servers' connections keep blocks of the
-            # sequences not yet used (engine.db.next_ids)
+            # sequences not yet used (engine.store.db.next_ids)
             case_base, task_base = (_id_base(conn, table, postgres) for table in ("case", "task"))
-            series = (f"WITH RECURSIVE s(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM s "
-                      f"WHERE k < {k - 1}) ")
+            series = (
+                f"WITH RECURSIVE s(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM s "
+                f"WHERE k < {k - 1}) "
+            )
             new_case = f"({case_base} + s.k * {n_cases} + t.rn + 1)"
             new_task = f"({task_base} + s.k * {n_tasks} + tt.rn + 1)"
             cols = ", ".join(_q(c) for c in case_cols)
-            conn.execute(text(
-                f'{series} INSERT INTO "case" (id, case_no, {cols}) '
-                f"SELECT {new_case}, substr(c.case_no, 1, 8) || {pad.format(new_case)}, "
-                f"{', '.join('c.' + _q(c) for c in case_cols)} "
-                f'FROM s, bench_tmpl t JOIN "case" c ON c.id = t.case_id'))
+            conn.execute(
+                text(
+                    f'{series} INSERT INTO "case" (id, case_no, {cols}) '
+                    f"SELECT {new_case}, substr(c.case_no, 1, 8) || {pad.format(new_case)}, "
+                    f"{', '.join('c.' + _q(c) for c in case_cols)} "
+                    f'FROM s, bench_tmpl t JOIN "case" c ON c.id = t.case_id'
+                )
+            )
             cols = ", ".join(_q(c) for c in task_cols)
-            conn.execute(text(
-                f"{series} INSERT INTO task (id, case_id, {cols}) "
-                f"SELECT {new_task}, {new_case}, {', '.join('x.' + _q(c) for c in task_cols)} "
-                f"FROM s, bench_tmpl_task tt JOIN task x ON x.id = tt.task_id "
-                f"JOIN bench_tmpl t ON t.case_id = x.case_id"))
+            conn.execute(
+                text(
+                    f"{series} INSERT INTO task (id, case_id, {cols}) "
+                    f"SELECT {new_task}, {new_case}, {', '.join('x.' + _q(c) for c in task_cols)} "
+                    f"FROM s, bench_tmpl_task tt JOIN task x ON x.id = tt.task_id "
+                    f"JOIN bench_tmpl t ON t.case_id = x.case_id"
+                )
+            )
             for table in children:
                 _clone_child(conn, table, child_columns[table], series, new_case, new_task)
         done += k
     with engine.begin() as conn:
         if postgres:
             for table in ("case", "task", *children):
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{_q(table)}', 'id'), "
-                                  f"(SELECT max(id) FROM {_q(table)}))"))
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{_q(table)}', 'id'), "
+                        f"(SELECT max(id) FROM {_q(table)}))"
+                    )
+                )
         conn.execute(text("DROP TABLE bench_tmpl"))
         conn.execute(text("DROP TABLE bench_tmpl_task"))
     analyze(engine)
@@ -200,22 +233,27 @@ def _id_base(conn, table: str, postgres: bool) -> int:
     stored = conn.execute(text(f"SELECT coalesce(max(id), 0) FROM {_q(table)}")).scalar_one()
     if not postgres:
         return stored
-    sequence = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"),
-                            {"t": _q(table)}).scalar_one()
+    sequence = conn.execute(
+        text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": _q(table)}
+    ).scalar_one()
     return max(stored, conn.execute(text(f"SELECT last_value FROM {sequence}")).scalar_one())
 
 
-def _clone_child(conn, table: str, columns: list[str], series: str, new_case: str,
-                 new_task: str) -> None:
+def _clone_child(
+    conn, table: str, columns: list[str], series: str, new_case: str, new_task: str
+) -> None:
     cols = [c for c in columns if c not in ("id", "case_id", "task_id")]
     has_task = "task_id" in columns
     names = ", ".join(["case_id", *(["task_id"] if has_task else []), *map(_q, cols)])
     task_expr = f"CASE WHEN e.task_id IS NULL THEN NULL ELSE {new_task} END, " if has_task else ""
     join_task = "LEFT JOIN bench_tmpl_task tt ON tt.task_id = e.task_id" if has_task else ""
-    conn.execute(text(
-        f"{series} INSERT INTO {_q(table)} ({names}) "
-        f"SELECT {new_case}, {task_expr}{', '.join('e.' + _q(c) for c in cols)} "
-        f"FROM s, {_q(table)} e JOIN bench_tmpl t ON t.case_id = e.case_id {join_task}"))
+    conn.execute(
+        text(
+            f"{series} INSERT INTO {_q(table)} ({names}) "
+            f"SELECT {new_case}, {task_expr}{', '.join('e.' + _q(c) for c in cols)} "
+            f"FROM s, {_q(table)} e JOIN bench_tmpl t ON t.case_id = e.case_id {join_task}"
+        )
+    )
 
 
 def analyze(engine) -> None:
@@ -230,12 +268,11 @@ def analyze(engine) -> None:
 def progress_targets(engine, secret: str, n: int, seed: int) -> list[tuple[str, str]]:
     """(case_no, query_code) of `n` cases spread over the whole table."""
     import random
+
     rnd = random.Random(seed)
     with engine.connect() as conn:
         top = conn.execute(text('SELECT max(id) FROM "case"')).scalar_one()
         ids = rnd.sample(range(1, top + 1), min(n * 2, top))
         rows = conn.execute(select(Case.case_no, Case.code_salt).where(Case.id.in_(ids))).all()
     rnd.shuffle(rows)
-    return [(r.case_no, cases.query_code(secret, SimpleNamespace(case_no=r.case_no,
-                                                                 code_salt=r.code_salt)))
-            for r in rows[:n]]
+    return [(r.case_no, query_code(secret, r.case_no, r.code_salt)) for r in rows[:n]]

@@ -4,6 +4,7 @@ Everything started here is registered and torn down by `Stack.close()`, which
 also runs on Ctrl-C, SIGTERM and at interpreter exit: every child runs in its
 own process group and the whole group is killed.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -27,6 +28,7 @@ BENCH_REDIS_DB = 14  # not the developers' db 0: our RQ worker must not eat thei
 
 def _free_port() -> int:
     import socket
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -79,8 +81,9 @@ class Server:
 
 
 class Stack:
-    def __init__(self, database_url: str | None, redis_url: str | None, workers: int,
-                 threads: int = 1):
+    def __init__(
+        self, database_url: str | None, redis_url: str | None, workers: int, threads: int = 1
+    ):
         self.workers = workers
         self.threads = threads
         self.data_dir = Path(tempfile.mkdtemp(prefix="onething_bench_"))
@@ -100,7 +103,9 @@ class Stack:
     # -- database and redis ---------------------------------------------------
     def _create_database(self, url: str) -> str:
         from sqlalchemy import create_engine, text
+
         from engine.config import normalise_database_url
+
         server = create_engine(normalise_database_url(url), isolation_level="AUTOCOMMIT")
         name = f"onething_bench_{secrets.token_hex(4)}"
         with server.connect() as conn:
@@ -110,62 +115,100 @@ class Stack:
             with server.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             server.dispose()
+
         self._drop_database = drop
         self.database_name = name
         return url.rsplit("/", 1)[0] + f"/{name}"
 
     def _redis(self, redis_url: str | None) -> str:
         if redis_url:
-            return redis_url.rsplit("/", 1)[0] + f"/{BENCH_REDIS_DB}" \
-                if redis_url.count("/") >= 3 else f"{redis_url}/{BENCH_REDIS_DB}"
+            return (
+                redis_url.rsplit("/", 1)[0] + f"/{BENCH_REDIS_DB}"
+                if redis_url.count("/") >= 3
+                else f"{redis_url}/{BENCH_REDIS_DB}"
+            )
+        from engine.adapters.redis_conn import embedded_socket, start_embedded
         from engine.config import load_settings
-        from engine.redis_conn import embedded_socket, start_embedded
+
         settings = load_settings(self.env())
         self.children.append(start_embedded(settings))
         return f"unix://{embedded_socket(settings)}"
 
     def env(self) -> dict:
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("DATABASE_URL", "REDIS_URL", "ONETHING_DATA_DIR")}
-        env.update(ONETHING_DATA_DIR=str(self.data_dir), ONETHING_SECRET_KEY=SECRET,
-                   ONETHING_QUEUE=f"onething-bench-{self.data_dir.name}",
-                   DATABASE_URL=self.database_url, LOG_LEVEL="WARNING",
-                   PYTHONPATH=str(ROOT))
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DATABASE_URL", "REDIS_URL", "ONETHING_DATA_DIR")
+        }
+        env.update(
+            ONETHING_DATA_DIR=str(self.data_dir),
+            ONETHING_SECRET_KEY=SECRET,
+            ONETHING_QUEUE=f"onething-bench-{self.data_dir.name}",
+            DATABASE_URL=self.database_url,
+            LOG_LEVEL="WARNING",
+            PYTHONPATH=str(ROOT),
+        )
         if getattr(self, "redis_url", None):
             env["REDIS_URL"] = self.redis_url
         return env
 
     def settings(self):
         from engine.config import load_settings, normalise_database_url
+
         settings = load_settings(self.env())
         return replace(settings, database_url=normalise_database_url(self.database_url))
 
     # -- processes ------------------------------------------------------------
     def spawn(self, argv: list[str], log: Path, env: dict | None = None) -> subprocess.Popen:
         out = open(log, "ab")
-        process = subprocess.Popen(argv, cwd=ROOT, env=env or self.env(), stdout=out,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env or self.env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         out.close()
         self.children.append(process)
         return process
 
-    def gunicorn(self, app: str, name: str, env: dict | None = None,
-                 ready_path: str = "/api/matters") -> Server:
+    def gunicorn(
+        self, app: str, name: str, env: dict | None = None, ready_path: str = "/api/matters"
+    ) -> Server:
         port = _free_port()
         log = self.data_dir / f"{name}.log"
-        process = self.spawn([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-                              "--workers", str(self.workers), "--threads", str(self.threads),
-                              "--backlog", "2048",
-                              "--graceful-timeout", "5", "--timeout", "120", app],
-                             log, env)
+        process = self.spawn(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "--backlog",
+                "2048",
+                "--graceful-timeout",
+                "5",
+                "--timeout",
+                "120",
+                app,
+            ],
+            log,
+            env,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise RuntimeError(f"{name} exited; see {log}:\n{log.read_text()[-2000:]}")
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready_path}",
-                                            timeout=2) as res:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}{ready_path}", timeout=2
+                ) as res:
                     if res.status < 500:
                         break
             except (urllib.error.URLError, ConnectionError, OSError):
@@ -177,13 +220,14 @@ class Stack:
         return Server(process, port, log)
 
     def background(self, workers: int) -> None:
-        """`workers` RQ workers and one timer scheduler (skipped where not landed)."""
+        """`workers` RQ workers and one timer scheduler."""
         for n in range(workers):
-            self.spawn([sys.executable, str(ROOT / "cli.py"), "worker"],
-                       self.data_dir / f"worker{n}.log")
-        if (ROOT / "workers" / "scheduler.py").exists():
-            self.spawn([sys.executable, str(ROOT / "cli.py"), "scheduler"],
-                       self.data_dir / "scheduler.log")
+            self.spawn(
+                [sys.executable, str(ROOT / "cli.py"), "worker"], self.data_dir / f"worker{n}.log"
+            )
+        self.spawn(
+            [sys.executable, str(ROOT / "cli.py"), "scheduler"], self.data_dir / "scheduler.log"
+        )
 
     def stop(self, process: subprocess.Popen) -> None:
         if process.poll() is None:
@@ -209,6 +253,7 @@ class Stack:
         if self._drop_database is not None:
             try:
                 from sqlalchemy.orm import close_all_sessions
+
                 close_all_sessions()
                 self._drop_database()
             except Exception as exc:  # noqa: BLE001
@@ -224,6 +269,7 @@ class Stack:
             return
         try:
             import redis
+
             client = redis.Redis.from_url(self.redis_url)
             for key in client.scan_iter(match=f"*{self.env()['ONETHING_QUEUE']}*", count=500):
                 client.delete(key)

@@ -1,10 +1,11 @@
 """Timer lag: many pending timers, a burst of them due in the same second.
 
 Driven through the pipeline's public parts only: rows in `timer` (what
-`engine.timers.sync` writes), the scheduler process (`cli.py scheduler`,
+`engine.timers.schedule.sync` writes), the scheduler process (`cli.py scheduler`,
 `workers.scheduler`) and RQ workers running `workers.jobs.fire_timers`.
 Lag is `fired_at - due_at` of every timer of the burst.
 """
+
 from __future__ import annotations
 
 import time
@@ -12,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, insert, select, text
 
-from engine.models import Timer
+from engine.store.models import Timer
 
 from . import phases
 
@@ -20,16 +21,29 @@ BURST = (Timer.kind == "warning", Timer.key == "case:yellow")
 
 
 def _pending_count(conn) -> int:
-    return conn.execute(select(func.count()).select_from(Timer).where(
-        Timer.fired_at.is_(None), Timer.cancelled_at.is_(None))).scalar_one()
+    return conn.execute(
+        select(func.count())
+        .select_from(Timer)
+        .where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None))
+    ).scalar_one()
 
 
-def _insert_timers(conn, case_ids: list[int], kind: str, key: str, due_at: datetime,
-                   now: datetime) -> None:
-    rows = [{"kind": kind, "key": key, "case_id": cid, "due_at": due_at, "payload": {},
-             "created_at": now} for cid in case_ids]
+def _insert_timers(
+    conn, case_ids: list[int], kind: str, key: str, due_at: datetime, now: datetime
+) -> None:
+    rows = [
+        {
+            "kind": kind,
+            "key": key,
+            "case_id": cid,
+            "due_at": due_at,
+            "payload": {},
+            "created_at": now,
+        }
+        for cid in case_ids
+    ]
     for start in range(0, len(rows), 5000):
-        conn.execute(insert(Timer.__table__), rows[start:start + 5000])
+        conn.execute(insert(Timer.__table__), rows[start : start + 5000])
 
 
 def measure(stack, runtime, plan) -> dict:
@@ -38,9 +52,14 @@ def measure(stack, runtime, plan) -> dict:
     wait_s = 30 if quick else 180
     engine = runtime.engine
     with engine.begin() as conn:
-        open_cases = list(conn.execute(text(
-            "SELECT id FROM \"case\" WHERE status IN ('submitted', 'in_progress') "
-            "ORDER BY id")).scalars())
+        open_cases = list(
+            conn.execute(
+                text(
+                    "SELECT id FROM \"case\" WHERE status IN ('submitted', 'in_progress') "
+                    "ORDER BY id"
+                )
+            ).scalars()
+        )
         if len(open_cases) < burst:
             return {"measured": False, "reason": f"only {len(open_cases)} open cases"}
         before = _pending_count(conn)
@@ -61,22 +80,34 @@ def measure(stack, runtime, plan) -> dict:
     while time.monotonic() < deadline:
         time.sleep(0.5)
         with engine.connect() as conn:
-            fired = conn.execute(select(func.count()).select_from(Timer).where(
-                *BURST, Timer.due_at == due, Timer.fired_at.is_not(None))).scalar_one()
+            fired = conn.execute(
+                select(func.count())
+                .select_from(Timer)
+                .where(*BURST, Timer.due_at == due, Timer.fired_at.is_not(None))
+            ).scalar_one()
         if fired >= burst:
             break
     with engine.connect() as conn:
-        rows = conn.execute(select(Timer.fired_at, Timer.due_at)
-                            .where(*BURST, Timer.due_at == due)).all()
-    lags = [(fired_at - due_at).total_seconds() for fired_at, due_at in rows
-            if fired_at is not None]
+        rows = conn.execute(
+            select(Timer.fired_at, Timer.due_at).where(*BURST, Timer.due_at == due)
+        ).all()
+    lags = [
+        (fired_at - due_at).total_seconds() for fired_at, due_at in rows if fired_at is not None
+    ]
     not_fired = burst - len(lags)
-    result = {"measured": True, "pending": pending, "burst": burst, "fired": len(lags),
-              "not_fired_within_s": {"count": not_fired, "s": wait_s} if not_fired else None,
-              "p50_s": phases.percentile(lags, 50), "p99_s": phases.percentile(lags, 99),
-              "max_s": max(lags) if lags else None,
-              "fired_per_s": len(lags) / max(lags) if lags and max(lags) > 0 else None}
+    result = {
+        "measured": True,
+        "pending": pending,
+        "burst": burst,
+        "fired": len(lags),
+        "not_fired_within_s": {"count": not_fired, "s": wait_s} if not_fired else None,
+        "p50_s": phases.percentile(lags, 50),
+        "p99_s": phases.percentile(lags, 99),
+        "max_s": max(lags) if lags else None,
+        "fired_per_s": len(lags) / max(lags) if lags and max(lags) > 0 else None,
+    }
     if not_fired:  # what did not fire in time is at least that late
-        result["p99_s"] = max(result["p99_s"] or 0, wait_s) if not_fired > burst / 100 else \
-            result["p99_s"]
+        result["p99_s"] = (
+            max(result["p99_s"] or 0, wait_s) if not_fired > burst / 100 else result["p99_s"]
+        )
     return result

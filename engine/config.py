@@ -3,6 +3,7 @@
 Everything an operator may change lives here so that the rest of the engine
 takes a `Settings` object instead of reading `os.environ` at random places.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,15 +21,16 @@ class Settings:
     admin_password: str | None
     secret_key: str
     token_ttl_hours: int = 12
-    queue: str = "onething"            # the RQ queue name (one per installation)
-    notifiers: str = "log"             # comma-separated: log, webhook, or dotted paths
-    webhook_url: str | None = None     # where the webhook notifier POSTs
+    queue: str = "onething"  # the RQ queue name (one per installation)
+    notifiers: str = "log"  # comma-separated: log, webhook, or dotted paths
+    webhook_url: str | None = None  # where the webhook notifier POSTs
     timer_requeue_seconds: float = 5.0  # an enqueued timer not fired by then goes out again
     # PostgreSQL: reads and writes prepared once per connection (off behind PgBouncer's
     # transaction pooling)
     prepared_statements: bool = True
     examples_dirs: tuple[Path, Path] = field(
-        default_factory=lambda: (ROOT / "processes", ROOT / "bpmn"))
+        default_factory=lambda: (ROOT / "processes", ROOT / "bpmn")
+    )
 
     @property
     def embedded(self) -> bool:
@@ -38,9 +40,9 @@ class Settings:
 def normalise_database_url(url: str) -> str:
     """Accept the usual `postgresql://` form and pick our driver for it."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg2://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg2://" + url[len("postgresql://") :]
     return url
 
 
@@ -56,8 +58,8 @@ def load_settings(env: dict | None = None) -> Settings:
         secret_key=env.get("ONETHING_SECRET_KEY") or _local_secret(data_dir),
         token_ttl_hours=int(env.get("ONETHING_TOKEN_TTL_HOURS") or 12),
         queue=env.get("ONETHING_QUEUE") or "onething",
-        notifiers=env.get("ONETHING_NOTIFIERS") or
-        ("log,webhook" if env.get("ONETHING_WEBHOOK_URL") else "log"),
+        notifiers=env.get("ONETHING_NOTIFIERS")
+        or ("log,webhook" if env.get("ONETHING_WEBHOOK_URL") else "log"),
         webhook_url=env.get("ONETHING_WEBHOOK_URL") or None,
         timer_requeue_seconds=float(env.get("ONETHING_TIMER_REQUEUE_SECONDS") or 5),
         prepared_statements=(env.get("ONETHING_PG_PREPARED_STATEMENTS") or "1") != "0",
@@ -70,6 +72,7 @@ def _local_secret(data_dir: Path) -> str:
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         import secrets
+
         path.write_text(secrets.token_urlsafe(32))
         path.chmod(0o600)
     return path.read_text().strip()

@@ -1,4 +1,5 @@
 """Domain errors, each with a stable code; `api/` maps them to problem+json once."""
+
 from __future__ import annotations
 
 
@@ -20,17 +21,20 @@ class NotFound(DomainError):
 
 class Invalid(DomainError):
     """The request is well-formed but its content breaks a rule (422)."""
+
     code, status, title = "invalid", 422, "Invalid input"
 
 
 class ProcessFailed(Invalid):
     """The process could not go on with this data (an expression failed at run time);
     the transaction is rolled back, so nothing of the attempt is kept."""
+
     code, title = "process-failed", "The process could not continue"
 
 
 class Conflict(DomainError):
     """The action does not fit the current state (409)."""
+
     code, status, title = "conflict", 409, "Conflict"
 
 

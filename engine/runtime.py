@@ -1,40 +1,60 @@
-"""The engine's wiring: one `Runtime` per process holds the database, Redis and clock.
+"""The composition root: one `Runtime` per process wires the engine together.
 
-The API and the workers each build one from `Settings` and ask it for units
-of work; tests build one with a fixed clock.
+It makes the database engine and the session factory (with the store's
+hooks), the units of work (with the timers' book), registers what each kind
+of timer does when it fires, and builds the notifiers from the settings.
+Nothing in the engine registers itself at import time; the API, the workers,
+the scheduler, the command line and the tests each build one Runtime and hand
+it to the services (`rt`). Tests build it with a fixed clock.
 """
+
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
-from . import matters, staff
+from rq import Queue
+
+from .adapters import heap
+from .adapters.notify import make_notifier
+from .adapters.redis_conn import connect
 from .config import Settings
-from .db import make_engine, make_session_factory
-from .migrate import upgrade
-from .now import SystemClock
-from .uow import UnitOfWork
+from .domain.clock.now import SystemClock
+from .process.runner import quiet_spiff_loggers
+from .services import accounts, catalogue
+from .services.timer_effects import EFFECTS
+from .store import hooks
+from .store.db import make_engine, make_session_factory
+from .store.migrate import upgrade
+from .store.uow import UnitOfWork
+from .timers.book import TimerBook
 
 log = logging.getLogger(__name__)
 
 
 class Runtime:
     def __init__(self, settings: Settings, clock=None, redis=None):
+        quiet_spiff_loggers()
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.engine = make_engine(settings.database_url,
-                                  prepared_statements=settings.prepared_statements)
-        self.session_factory = make_session_factory(self.engine)
+        self.engine = make_engine(
+            settings.database_url, prepared_statements=settings.prepared_statements
+        )
+        self.session_factory = hooks.install(make_session_factory(self.engine))
+        # kind -> what a fired timer of that kind does (engine.timers.firing)
+        self.timer_effects = dict(EFFECTS)
         self._redis = redis
         self._notifier = None
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, clock=self.clock, notifier=self.notifier)
+        return UnitOfWork(
+            self.session_factory, clock=self.clock, notifier=self.notifier, books=(TimerBook,)
+        )
 
     @property
     def notifier(self):
-        """Where yellow/red cards are sent (see engine.notify); tests may replace it."""
+        """Where yellow/red cards are sent (see engine.adapters.notify); tests may replace it."""
         if self._notifier is None:
-            from .notify import make_notifier
             self._notifier = make_notifier(self)
         return self._notifier
 
@@ -44,27 +64,33 @@ class Runtime:
 
     def queue(self):
         """The RQ queue the scheduler and the notifiers put work on."""
-        from rq import Queue
         return Queue(self.settings.queue, connection=self.redis)
 
     @property
     def redis(self):
         """The Redis that carries work; the embedded one unless REDIS_URL is set."""
         if self._redis is None:
-            from .redis_conn import connect
             self._redis = connect(self.settings)
         return self._redis
+
+    def reconnect_redis(self) -> None:
+        """A new connection to Redis (a worker starting again after Redis came back)."""
+        self._redis = connect(self.settings)
 
     def prepare(self, load_examples: bool = True) -> None:
         """Migrate the schema, make the first admin, deploy the examples on first start."""
         upgrade(self.engine)
-        with self.uow() as uow:
-            staff.ensure_admin(uow, self.settings.admin_password)
-            if load_examples:
-                loaded = matters.load_examples(uow, *self.settings.examples_dirs)
-                if loaded:
-                    log.info("deployed example matters: %s", ", ".join(loaded))
-            uow.commit()
+        accounts.ensure_first_admin(self)
+        if load_examples:
+            processes, bpmn = self.settings.examples_dirs
+            loaded = catalogue.load_shipped_examples(self, Path(processes), Path(bpmn))
+            if loaded:
+                log.info("deployed example matters: %s", ", ".join(loaded))
+
+    @staticmethod
+    def settle() -> None:
+        """Start-up is done (engine.adapters.heap)."""
+        heap.settle()
 
     def close(self) -> None:
         self.engine.dispose()

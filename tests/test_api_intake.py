@@ -1,4 +1,5 @@
 """One form, one intake: validation, numbering, idempotency, the applicant's code."""
+
 from __future__ import annotations
 
 import re
@@ -6,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import Case, Event, Task
+from engine.store.models import Case, Event, Task
 
 from .helpers import APPLICANT, MATTERS, example_form, progress, submit
 
@@ -54,13 +55,18 @@ def test_intake_issues_case_number_and_query_code(client, key):
 
 def test_invalid_form_names_every_field_and_stores_nothing(client, runtime):
     form = example_form("open-restaurant")
-    first_required = next(iter(client.get("/api/matters/open-restaurant").get_json()["form"]
-                               ["required"]))
+    first_required = next(
+        iter(client.get("/api/matters/open-restaurant").get_json()["form"]["required"])
+    )
     form.pop(first_required)
     form["unexpected_extra"] = {"x": 1}
     before = (_count(runtime, Case), _count(runtime, Event), _count(runtime, Task))
-    res = submit(client, "open-restaurant", form,
-                 applicant={**APPLICANT, "phone": "not a phone", "id_type": "dog"})
+    res = submit(
+        client,
+        "open-restaurant",
+        form,
+        applicant={**APPLICANT, "phone": "not a phone", "id_type": "dog"},
+    )
     assert res.status_code == 422
     assert res.mimetype == "application/problem+json"
     errors = res.get_json()["errors"]
@@ -69,12 +75,15 @@ def test_invalid_form_names_every_field_and_stores_nothing(client, runtime):
     assert (_count(runtime, Case), _count(runtime, Event), _count(runtime, Task)) == before
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"applicant": APPLICANT}, "form"),
-    ({"form": {}}, "applicant"),
-    ({"applicant": APPLICANT, "form": "text"}, "form"),
-    ({"applicant": APPLICANT, "form": {}, "extra": 1}, "extra"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"applicant": APPLICANT}, "form"),
+        ({"form": {}}, "applicant"),
+        ({"applicant": APPLICANT, "form": "text"}, "form"),
+        ({"applicant": APPLICANT, "form": {}, "extra": 1}, "extra"),
+    ],
+)
 def test_malformed_bodies_are_422_naming_the_field(client, runtime, body, field):
     res = client.post("/api/matters/retirement/cases", json=body)
     assert res.status_code == 422, res.get_json()
@@ -83,8 +92,9 @@ def test_malformed_bodies_are_422_naming_the_field(client, runtime, body, field)
 
 
 def test_non_json_body_is_4xx_problem(client):
-    res = client.post("/api/matters/retirement/cases", data="{not json",
-                      content_type="application/json")
+    res = client.post(
+        "/api/matters/retirement/cases", data="{not json", content_type="application/json"
+    )
     assert 400 <= res.status_code < 500
     assert res.mimetype == "application/problem+json"
 
@@ -102,8 +112,7 @@ def test_same_idempotency_key_gives_the_same_case(client, runtime):
 def test_idempotency_key_reused_for_other_content_is_409(client, runtime):
     headers = {"Idempotency-Key": "abc-456"}
     assert submit(client, "retirement", headers=headers).status_code == 201
-    other = submit(client, "retirement", headers=headers,
-                   applicant={**APPLICANT, "name": "李四"})
+    other = submit(client, "retirement", headers=headers, applicant={**APPLICANT, "name": "李四"})
     assert other.status_code == 409
     assert _count(runtime, Case) == 1
 

@@ -1,4 +1,5 @@
 """Wrong-state actions are 409s naming the state; ending a case cancels its work."""
+
 from __future__ import annotations
 
 from .helpers import Office, make_staff, progress, submit
@@ -7,7 +8,7 @@ from .helpers import Office, make_staff, progress, submit
 def _accepted(client, key="retirement"):
     office = Office(client, key)
     body = submit(client, key).get_json()
-    (dept, item), = office.open_tasks(body["case_no"])
+    ((dept, item),) = office.open_tasks(body["case_no"])
     office.work(dept, item)
     return office, body["case_no"], body["query_code"]
 
@@ -15,7 +16,7 @@ def _accepted(client, key="retirement"):
 def test_completing_a_completed_task_is_409(client):
     office = Office(client, "retirement")
     case_no = submit(client, "retirement").get_json()["case_no"]
-    (dept, item), = office.open_tasks(case_no)
+    ((dept, item),) = office.open_tasks(case_no)
     office.work(dept, item)
     res = office.staff[dept].post(f"/api/tasks/{item['id']}/complete", {"data": {}})
     assert res.status_code == 409 and "completed" in res.get_json()["detail"]
@@ -24,7 +25,7 @@ def test_completing_a_completed_task_is_409(client):
 def test_a_task_claimed_by_someone_else_is_409(client):
     office = Office(client, "retirement")
     case_no = submit(client, "retirement").get_json()["case_no"]
-    (dept, item), = office.open_tasks(case_no)
+    ((dept, item),) = office.open_tasks(case_no)
     colleague = make_staff(client, "colleague", [dept])
     assert office.staff[dept].post(f"/api/tasks/{item['id']}/claim").status_code == 200
     res = colleague.post(f"/api/tasks/{item['id']}/complete", {"data": {}})
@@ -36,7 +37,7 @@ def test_a_task_claimed_by_someone_else_is_409(client):
 def test_invalid_task_output_is_422_and_changes_nothing(client):
     office = Office(client, "retirement")
     case_no = submit(client, "retirement").get_json()["case_no"]
-    (dept, item), = office.open_tasks(case_no)
+    ((dept, item),) = office.open_tasks(case_no)
     schema = (office.matter.get("tasks") or {}).get(item["task"], {}).get("form")
     if schema and schema.get("required"):
         res = office.staff[dept].post(f"/api/tasks/{item['id']}/complete", {"data": {}})
@@ -48,27 +49,34 @@ def test_invalid_task_output_is_422_and_changes_nothing(client):
 
 def test_applicant_cannot_supplement_or_rate_a_running_case(client):
     _, case_no, code = _accepted(client)
-    res = client.post(f"/api/cases/{case_no}/supplement", query_string={"code": code},
-                      json={"form": {}})
+    res = client.post(
+        f"/api/cases/{case_no}/supplement", query_string={"code": code}, json={"form": {}}
+    )
     assert res.status_code == 409 and "in_progress" in res.get_json()["detail"]
-    res = client.post(f"/api/cases/{case_no}/rating", query_string={"code": code},
-                      json={"score": 4})
+    res = client.post(
+        f"/api/cases/{case_no}/rating", query_string={"code": code}, json={"score": 4}
+    )
     assert res.status_code == 409
     for score in (0, 6, "5", 4.5, None):
-        res = client.post(f"/api/cases/{case_no}/rating", query_string={"code": code},
-                          json={"score": score})
+        res = client.post(
+            f"/api/cases/{case_no}/rating", query_string={"code": code}, json={"score": score}
+        )
         assert res.status_code == 422, score
 
 
 def test_supplement_with_an_invalid_patch_is_422_and_keeps_waiting(client):
     office, case_no, code = _accepted(client)
     dept, item = office.open_tasks(case_no)[0]
-    office.staff[dept].post(f"/api/tasks/{item['id']}/supplement",
-                            {"reason": "缺材料", "missing": ["其他"]})
+    office.staff[dept].post(
+        f"/api/tasks/{item['id']}/supplement", {"reason": "缺材料", "missing": ["其他"]}
+    )
     form_schema = client.get("/api/matters/retirement").get_json()["form"]
     field = next(iter(form_schema["required"]))
-    res = client.post(f"/api/cases/{case_no}/supplement", query_string={"code": code},
-                      json={"form": {field: None}})
+    res = client.post(
+        f"/api/cases/{case_no}/supplement",
+        query_string={"code": code},
+        json={"form": {field: None}},
+    )
     assert res.status_code == 422 and f"form/{field}" in res.get_json()["errors"]
     assert progress(client, case_no, code)["status"] == "awaiting_supplement"
 
@@ -86,8 +94,12 @@ def test_withdraw_cancels_open_tasks_and_ends_the_case(client):
     assert res.status_code == 409
     again = client.post(f"/api/cases/{case_no}/withdraw", query_string={"code": code}, json={})
     assert again.status_code == 409
-    assert client.post(f"/api/cases/{case_no}/rating", query_string={"code": code},
-                       json={"score": 2}).status_code == 201
+    assert (
+        client.post(
+            f"/api/cases/{case_no}/rating", query_string={"code": code}, json={"score": 2}
+        ).status_code
+        == 201
+    )
 
 
 def test_refusal_ends_the_case_with_the_reason_shown(client):
@@ -118,8 +130,9 @@ def test_suspension_stops_the_clock_and_resume_moves_deadlines(client, clock):
     before = progress(client, case_no, code)
     dept, item = office.open_tasks(case_no)[0]
     member = office.staff[dept]
-    res = member.post(f"/api/tasks/{item['id']}/suspend", {"kind": "inspection",
-                                                          "reason": "现场核查"})
+    res = member.post(
+        f"/api/tasks/{item['id']}/suspend", {"kind": "inspection", "reason": "现场核查"}
+    )
     assert res.status_code == 200 and res.get_json()["status"] == "suspended"
     assert member.post(f"/api/tasks/{item['id']}/complete", {"data": {}}).status_code == 409
     clock.advance(days=7)

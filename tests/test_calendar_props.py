@@ -1,5 +1,6 @@
 """Properties of the working-day calendar, over random instants in the CN
 calendar (2025–2027, which includes real 调休) and in arbitrary zones."""
+
 from __future__ import annotations
 
 import os
@@ -10,15 +11,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.clock.calendar import Duration, OfficeHours, Remaining, build_calendar
-from engine.clock.settings import CalendarSettings
+from engine.domain.clock.calendar import Duration, OfficeHours, Remaining, build_calendar
+from engine.domain.clock.settings import CalendarSettings
 
 SH = ZoneInfo("Asia/Shanghai")
 UTC = timezone.utc
 CN = build_calendar("CN", CalendarSettings(OfficeHours.default(), SH, {}))
 
-zones = st.sampled_from([UTC, SH, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5)),
-                         ZoneInfo("Europe/Berlin")])
+zones = st.sampled_from(
+    [
+        UTC,
+        SH,
+        timezone(timedelta(hours=8)),
+        timezone(timedelta(hours=-5)),
+        ZoneInfo("Europe/Berlin"),
+    ]
+)
 instants = st.builds(
     lambda naive, tz: naive.replace(tzinfo=UTC).astimezone(tz),
     st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 6, 30)),
@@ -27,7 +35,8 @@ instants = st.builds(
 # instants that fall exactly on interesting wall-clock times: openings, closings, midnight
 boundaries = st.builds(
     lambda day, hm: datetime(2025, 1, 1, *hm, tzinfo=SH) + timedelta(days=day),
-    st.integers(0, 900), st.sampled_from([(0, 0), (9, 0), (12, 0), (13, 30), (17, 30), (23, 59)]),
+    st.integers(0, 900),
+    st.sampled_from([(0, 0), (9, 0), (12, 0), (13, 30), (17, 30), (23, 59)]),
 )
 any_instant = st.one_of(instants, boundaries)
 days_n = st.integers(0, 40)
@@ -40,7 +49,9 @@ def between(start, end, f):
     """An instant between `start` and `end`, rounded to the microsecond. Added in UTC:
     adding to a time in a zone with summer time (Europe/Berlin) is wall-clock
     arithmetic, an hour off across the change."""
-    return start.astimezone(UTC) + timedelta(microseconds=round((end - start) / timedelta(microseconds=1) * f))
+    return start.astimezone(UTC) + timedelta(
+        microseconds=round((end - start) / timedelta(microseconds=1) * f)
+    )
 
 
 @config
@@ -136,8 +147,9 @@ def test_overdue_stays_overdue(start, n, resumed_at):
 @given(any_instant, any_instant, any_instant)
 def test_working_time_is_additive(a, b, c):
     a, b, c = sorted((a, b, c))
-    assert CN.working_time_between(a, c) == \
-        CN.working_time_between(a, b) + CN.working_time_between(b, c)
+    assert CN.working_time_between(a, c) == CN.working_time_between(a, b) + CN.working_time_between(
+        b, c
+    )
     assert CN.working_seconds_between(c, a) == 0
 
 

@@ -1,5 +1,6 @@
 """Two processes complete the parallel tasks of the same case at the same instant,
 case after case: no update may be lost (both outputs kept, the join passed once)."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -7,9 +8,9 @@ import statistics
 
 from SpiffWorkflow.util.task import TaskState
 
-from engine import cases, handling
-from engine.access import Actor
-from engine.models import Case, Task
+from engine.domain.access import Actor
+from engine.services import flow, handling, intake
+from engine.store.models import Case, Task
 
 from .concurrency_worker import complete_in_rounds, submit_in_rounds
 from .helpers import example_form, task_output
@@ -23,9 +24,17 @@ def _accepted_cases(runtime, key: str) -> list[tuple[int, tuple, tuple]]:
     pairs = []
     for _ in range(CASES):
         with runtime.uow() as uow:
-            case, _ = cases.submit_case(uow, key, {"name": "王五", "id_type": "id_card",
-                                                   "id_number": "110101199001011234",
-                                                   "phone": "13900000000"}, example_form(key))
+            case, _ = intake.submit_case(
+                uow,
+                key,
+                {
+                    "name": "王五",
+                    "id_type": "id_card",
+                    "id_number": "110101199001011234",
+                    "phone": "13900000000",
+                },
+                example_form(key),
+            )
             acceptance = case.tasks[0]
             handling.complete(uow, ADMIN, acceptance.id, task_output(key, acceptance.task))
             uow.commit()
@@ -40,8 +49,9 @@ def _in_step(target, args_per_process: list[tuple]) -> list[dict]:
     step on a shared barrier; their reports, none of which may carry an error."""
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(len(args_per_process)), ctx.Queue()
-    workers = [ctx.Process(target=target, args=(*args, barrier, results))
-               for args in args_per_process]
+    workers = [
+        ctx.Process(target=target, args=(*args, barrier, results)) for args in args_per_process
+    ]
     for worker in workers:
         worker.start()
     reports = [results.get(timeout=300) for _ in workers]
@@ -54,29 +64,36 @@ def _in_step(target, args_per_process: list[tuple]) -> list[dict]:
 def test_simultaneous_completions_lose_no_update(runtime):
     key = "retirement"
     pairs = _accepted_cases(runtime, key)
-    reports = _in_step(complete_in_rounds, [(runtime.settings, [p[i] for p in pairs])
-                                            for i in (1, 2)])
+    reports = _in_step(
+        complete_in_rounds, [(runtime.settings, [p[i] for p in pairs]) for i in (1, 2)]
+    )
 
     lost = 0
     with runtime.uow() as uow:
         for case_id, first, second in pairs:
             case = uow.session.get(Case, case_id)
             tasks = {t.id: t for t in case.tasks}
-            flow = cases.load_flow(case)
+            process = flow.load_flow(case)
             for task_id in (first[0], second[0]):
                 row: Task = tasks[task_id]
-                spiff = flow.workflow.get_task_from_id(__import__("uuid").UUID(row.spiff_id))
-                if row.state != "completed" or row.data is None or \
-                        spiff.state != TaskState.COMPLETED:
+                spiff = process.workflow.get_task_from_id(__import__("uuid").UUID(row.spiff_id))
+                if (
+                    row.state != "completed"
+                    or row.data is None
+                    or spiff.state != TaskState.COMPLETED
+                ):
                     lost += 1
-            spiff_ready = {str(t.id) for t in flow.workflow.get_tasks(state=TaskState.READY,
-                                                                         manual=True)}
+            spiff_ready = {
+                str(t.id) for t in process.workflow.get_tasks(state=TaskState.READY, manual=True)
+            }
             open_rows = {t.spiff_id for t in case.tasks if t.state in ("ready", "claimed")}
             assert spiff_ready == open_rows, case.case_no
     timings = [t for r in reports for t in r["timings"]]
-    print(f"\nconcurrency: {CASES} cases x 2 simultaneous completions on "
-          f"{runtime.engine.dialect.name}: lost updates={lost}, "
-          f"median {statistics.median(timings) * 1000:.1f} ms, max {max(timings) * 1000:.1f} ms")
+    print(
+        f"\nconcurrency: {CASES} cases x 2 simultaneous completions on "
+        f"{runtime.engine.dialect.name}: lost updates={lost}, "
+        f"median {statistics.median(timings) * 1000:.1f} ms, max {max(timings) * 1000:.1f} ms"
+    )
     assert lost == 0
 
 
@@ -84,8 +101,7 @@ def test_simultaneous_intakes_get_their_own_case_numbers(runtime):
     """The case id is taken before the row is written (engine.db.next_id): two
     processes taking one at the same instant must still get different ones."""
     key, rounds = "retirement", 15
-    reports = _in_step(submit_in_rounds,
-                       [(runtime.settings, key, example_form(key), rounds)] * 2)
+    reports = _in_step(submit_in_rounds, [(runtime.settings, key, example_form(key), rounds)] * 2)
     made = [m for r in reports for m in r["made"]]
     assert len(made) == 2 * rounds
     assert len({case_id for case_id, _ in made}) == len({no for _, no in made}) == 2 * rounds

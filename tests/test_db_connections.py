@@ -1,12 +1,13 @@
 """Pooled PostgreSQL connections are checked before use only after being idle a
 while (engine.db._ping_when_idle): one the server dropped meanwhile is replaced
 before any operation sees it."""
+
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
 
-from engine import db
+from engine.store import db
 
 
 @pytest.fixture
@@ -43,6 +44,7 @@ def pings(monkeypatch):
     def ping(dbapi_conn):
         seen.append(dbapi_conn)
         real(dbapi_conn)
+
     monkeypatch.setattr(db, "_ping", ping)
     return seen
 

@@ -22,6 +22,7 @@ example itself. For each matter it checks
   tasks ready together, both branches of every exclusive gateway reached, and
   the decision tables giving the expected results.
 """
+
 from __future__ import annotations
 
 import ast
@@ -34,14 +35,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
-
-from engine.forms import merge_patch as _merge_patch
 import yaml
 from jsonschema import Draft202012Validator
 from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
+
+from engine.domain.forms import merge_patch as _merge_patch
 
 ROOT = Path(__file__).resolve().parents[1]
 PROCESSES = ROOT / "processes"
@@ -56,9 +57,21 @@ NS = {
     "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
     "dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/",
 }
-FLOW_NODE_TAGS = ("startEvent", "endEvent", "userTask", "businessRuleTask", "task", "scriptTask",
-                  "manualTask", "serviceTask", "exclusiveGateway", "parallelGateway",
-                  "inclusiveGateway", "intermediateCatchEvent", "intermediateThrowEvent")
+FLOW_NODE_TAGS = (
+    "startEvent",
+    "endEvent",
+    "userTask",
+    "businessRuleTask",
+    "task",
+    "scriptTask",
+    "manualTask",
+    "serviceTask",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+)
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 SAFE_BUILTINS = {"len": len, "True": True, "False": False, "None": None}
@@ -72,6 +85,7 @@ def _q(tag: str) -> str:
 # --------------------------------------------------------------------------
 # Loading a matter
 # --------------------------------------------------------------------------
+
 
 @dataclass
 class Matter:
@@ -133,8 +147,11 @@ class Matter:
         return found
 
     def decision_outputs(self) -> set[str]:
-        return {out.get("name") for d in self.decisions().values()
-                for out in d.findall("dmn:decisionTable/dmn:output", NS)}
+        return {
+            out.get("name")
+            for d in self.decisions().values()
+            for out in d.findall("dmn:decisionTable/dmn:output", NS)
+        }
 
 
 @lru_cache(maxsize=None)
@@ -145,8 +162,9 @@ def load(key: str) -> Matter:
     example = json.loads((folder / "example-form.json").read_text(encoding="utf-8"))
     bpmn_path = BPMN_DIR / definition["process"]["file"]
     dmn_paths = [BPMN_DIR / name for name in definition.get("decisions", [])]
-    return Matter(key, definition, form_schema, example, bpmn_path, dmn_paths,
-                  etree.parse(str(bpmn_path)))
+    return Matter(
+        key, definition, form_schema, example, bpmn_path, dmn_paths, etree.parse(str(bpmn_path))
+    )
 
 
 @lru_cache(maxsize=None)
@@ -183,13 +201,15 @@ def leaf_fields(schema: dict, prefix=()) -> list[tuple]:
 
 def form_errors(schema: dict, data) -> list[str]:
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
-            for e in validator.iter_errors(data)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
+        for e in validator.iter_errors(data)
+    ]
 
 
 def workdays(duration: dict) -> float:
     assert len(duration) == 1, duration
-    (unit, value), = duration.items()
+    ((unit, value),) = duration.items()
     assert unit in ("workdays", "workhours", "days", "hours", "iso"), duration
     if unit == "workdays":
         assert isinstance(value, int) and value >= 0
@@ -206,8 +226,9 @@ def workdays(duration: dict) -> float:
 # Sample data: task outputs and scenarios
 # --------------------------------------------------------------------------
 
-OUTPUTS = {key: json.loads((PROCESSES / key / "example-outputs.json").read_text("utf-8"))
-           for key in KEYS}
+OUTPUTS = {
+    key: json.loads((PROCESSES / key / "example-outputs.json").read_text("utf-8")) for key in KEYS
+}
 
 
 @dataclass
@@ -216,101 +237,222 @@ class Scenario:
     name: str
     form_patch: dict
     output_patch: dict
-    parallel: set          # user tasks ready together right after acceptance
-    skipped: set           # user tasks this scenario must not reach
-    decision: tuple        # (output variable, expected value)
-    materials: set         # material ids that apply
+    parallel: set  # user tasks ready together right after acceptance
+    skipped: set  # user tasks this scenario must not reach
+    decision: tuple  # (output variable, expected value)
+    materials: set  # material ids that apply
 
     def __str__(self):
         return f"{self.key}:{self.name}"
 
 
 SCENARIOS = [
-    Scenario("open-restaurant", "example", {}, {},
-             parallel={"license_review", "fire_check", "signboard_review", "env_registration",
-                       "tax_registration"},
-             skipped={"site_inspection", "fire_recheck"},
-             decision=("risk_level", "medium"),
-             materials={"id_proof", "articles", "lease", "layout_plan", "food_safety_rules",
-                        "health_certs", "fire_commitment", "signboard_design", "fume_purifier"}),
-    Scenario("open-restaurant", "raw-food-no-sign-fire-failed",
-             {"food": {"category": "raw_food", "online_delivery": False},
-              "signboard": {"needed": False, "text": None, "area_sqm": None}},
-             {"fire_check": {"mode": "onsite", "passed": False, "opinion": "疏散通道堵塞，责令整改"}},
-             parallel={"license_review", "fire_check", "env_registration", "tax_registration"},
-             skipped={"signboard_review"},
-             decision=("risk_level", "high"),
-             materials={"id_proof", "articles", "lease", "layout_plan", "food_safety_rules",
-                        "health_certs", "fire_commitment"}),
-    Scenario("open-restaurant", "individual-tea-shop",
-             {"applicant_type": "individual",
-              "business": {"name": "浦东新区小满茶饮店", "scope": "餐饮服务（自制饮品制售）",
-                           "registered_capital": None},
-              "shop": {"area": 35, "seats": 8, "owned": True},
-              "food": {"category": "drinks"}},
-             {},
-             parallel={"license_review", "fire_check", "signboard_review", "env_registration",
-                       "tax_registration"},
-             skipped={"site_inspection", "fire_recheck"},
-             decision=("risk_level", "low"),
-             materials={"id_proof", "property_cert", "layout_plan", "food_safety_rules",
-                        "health_certs", "fire_commitment", "signboard_design"}),
-    Scenario("retirement", "example", {}, {},
-             parallel={"retirement_approval", "medical_check", "fund_withdrawal"},
-             skipped={"special_review", "medical_topup"},
-             decision=("review_level", "standard"),
-             materials={"id_card", "personnel_file", "bank_card", "fund_withdrawal_form", "photo"}),
-    Scenario("retirement", "special-job-no-fund-short-medical",
-             {"applicant": {"name": "赵卫东", "birth_date": "1970-08-22",
-                            "id_number": "310110197008223026", "gender": "female"},
-              "employment": {"position_type": "worker", "contribution_years": 30},
-              "retirement": {"type": "special_job", "planned_date": "2026-12-01",
-                             "special_job_years": 10},
-              "medical": {"contribution_years": 18},
-              "housing_fund": {"has_account": False, "account_no": None}},
-             {"medical_check": {"years_counted": 18, "years_required": 25, "years_sufficient": False}},
-             parallel={"special_review", "medical_check"},
-             skipped={"fund_withdrawal"},
-             decision=("review_level", "special"),
-             materials={"id_card", "personnel_file", "special_job_proof", "bank_card", "photo"}),
-    Scenario("property-transfer", "example", {}, {},
-             parallel={"mortgage_release", "tax_assessment", "water_transfer", "power_transfer",
-                       "gas_transfer"},
-             skipped=set(),
-             decision=("deed_tax_rate", 0.01),
-             materials={"id_proofs", "property_cert", "sale_contract", "marital_status",
-                        "mortgage_release_request", "utility_bills", "gas_card"}),
-    Scenario("property-transfer", "no-mortgage-no-gas-second-home",
-             {"estate": {"area": 150, "mortgaged": False, "mortgagee": None},
-              "seller": {"years_held": 9, "only_home": True},
-              "buyer": {"family_home_count": 1},
-              "utilities": {"gas": False, "gas_account": None}},
-             {"tax_assessment": {"taxable_price": 4650000, "deed_tax": 93000, "vat": 0, "pit": 0,
-                                 "paid": True}},
-             parallel={"transfer_review", "tax_assessment", "water_transfer", "power_transfer"},
-             skipped={"mortgage_release", "gas_transfer"},
-             decision=("deed_tax_rate", 0.02),
-             materials={"id_proofs", "property_cert", "sale_contract", "marital_status",
-                        "only_home_statement", "utility_bills"}),
+    Scenario(
+        "open-restaurant",
+        "example",
+        {},
+        {},
+        parallel={
+            "license_review",
+            "fire_check",
+            "signboard_review",
+            "env_registration",
+            "tax_registration",
+        },
+        skipped={"site_inspection", "fire_recheck"},
+        decision=("risk_level", "medium"),
+        materials={
+            "id_proof",
+            "articles",
+            "lease",
+            "layout_plan",
+            "food_safety_rules",
+            "health_certs",
+            "fire_commitment",
+            "signboard_design",
+            "fume_purifier",
+        },
+    ),
+    Scenario(
+        "open-restaurant",
+        "raw-food-no-sign-fire-failed",
+        {
+            "food": {"category": "raw_food", "online_delivery": False},
+            "signboard": {"needed": False, "text": None, "area_sqm": None},
+        },
+        {"fire_check": {"mode": "onsite", "passed": False, "opinion": "疏散通道堵塞，责令整改"}},
+        parallel={"license_review", "fire_check", "env_registration", "tax_registration"},
+        skipped={"signboard_review"},
+        decision=("risk_level", "high"),
+        materials={
+            "id_proof",
+            "articles",
+            "lease",
+            "layout_plan",
+            "food_safety_rules",
+            "health_certs",
+            "fire_commitment",
+        },
+    ),
+    Scenario(
+        "open-restaurant",
+        "individual-tea-shop",
+        {
+            "applicant_type": "individual",
+            "business": {
+                "name": "浦东新区小满茶饮店",
+                "scope": "餐饮服务（自制饮品制售）",
+                "registered_capital": None,
+            },
+            "shop": {"area": 35, "seats": 8, "owned": True},
+            "food": {"category": "drinks"},
+        },
+        {},
+        parallel={
+            "license_review",
+            "fire_check",
+            "signboard_review",
+            "env_registration",
+            "tax_registration",
+        },
+        skipped={"site_inspection", "fire_recheck"},
+        decision=("risk_level", "low"),
+        materials={
+            "id_proof",
+            "property_cert",
+            "layout_plan",
+            "food_safety_rules",
+            "health_certs",
+            "fire_commitment",
+            "signboard_design",
+        },
+    ),
+    Scenario(
+        "retirement",
+        "example",
+        {},
+        {},
+        parallel={"retirement_approval", "medical_check", "fund_withdrawal"},
+        skipped={"special_review", "medical_topup"},
+        decision=("review_level", "standard"),
+        materials={"id_card", "personnel_file", "bank_card", "fund_withdrawal_form", "photo"},
+    ),
+    Scenario(
+        "retirement",
+        "special-job-no-fund-short-medical",
+        {
+            "applicant": {
+                "name": "赵卫东",
+                "birth_date": "1970-08-22",
+                "id_number": "310110197008223026",
+                "gender": "female",
+            },
+            "employment": {"position_type": "worker", "contribution_years": 30},
+            "retirement": {
+                "type": "special_job",
+                "planned_date": "2026-12-01",
+                "special_job_years": 10,
+            },
+            "medical": {"contribution_years": 18},
+            "housing_fund": {"has_account": False, "account_no": None},
+        },
+        {"medical_check": {"years_counted": 18, "years_required": 25, "years_sufficient": False}},
+        parallel={"special_review", "medical_check"},
+        skipped={"fund_withdrawal"},
+        decision=("review_level", "special"),
+        materials={"id_card", "personnel_file", "special_job_proof", "bank_card", "photo"},
+    ),
+    Scenario(
+        "property-transfer",
+        "example",
+        {},
+        {},
+        parallel={
+            "mortgage_release",
+            "tax_assessment",
+            "water_transfer",
+            "power_transfer",
+            "gas_transfer",
+        },
+        skipped=set(),
+        decision=("deed_tax_rate", 0.01),
+        materials={
+            "id_proofs",
+            "property_cert",
+            "sale_contract",
+            "marital_status",
+            "mortgage_release_request",
+            "utility_bills",
+            "gas_card",
+        },
+    ),
+    Scenario(
+        "property-transfer",
+        "no-mortgage-no-gas-second-home",
+        {
+            "estate": {"area": 150, "mortgaged": False, "mortgagee": None},
+            "seller": {"years_held": 9, "only_home": True},
+            "buyer": {"family_home_count": 1},
+            "utilities": {"gas": False, "gas_account": None},
+        },
+        {
+            "tax_assessment": {
+                "taxable_price": 4650000,
+                "deed_tax": 93000,
+                "vat": 0,
+                "pit": 0,
+                "paid": True,
+            }
+        },
+        parallel={"transfer_review", "tax_assessment", "water_transfer", "power_transfer"},
+        skipped={"mortgage_release", "gas_transfer"},
+        decision=("deed_tax_rate", 0.02),
+        materials={
+            "id_proofs",
+            "property_cert",
+            "sale_contract",
+            "marital_status",
+            "only_home_statement",
+            "utility_bills",
+        },
+    ),
 ]
 
 # Decision tables alone: (matter, form patch, output variable, expected result)
 DECISIONS = [
     ("open-restaurant", {"food": {"category": "cold_food"}}, "risk_level", "high"),
-    ("open-restaurant", {"food": {"category": "hot_food"}, "shop": {"area": 650}}, "risk_level", "high"),
-    ("open-restaurant", {"food": {"category": "hot_food"}, "shop": {"area": 500}}, "risk_level", "medium"),
+    (
+        "open-restaurant",
+        {"food": {"category": "hot_food"}, "shop": {"area": 650}},
+        "risk_level",
+        "high",
+    ),
+    (
+        "open-restaurant",
+        {"food": {"category": "hot_food"}, "shop": {"area": 500}},
+        "risk_level",
+        "medium",
+    ),
     ("open-restaurant", {"food": {"category": "pastry"}}, "risk_level", "medium"),
     ("open-restaurant", {"food": {"category": "prepackaged"}}, "risk_level", "low"),
     ("retirement", {"employment": {"contribution_years": 12}}, "review_level", "special"),
     ("retirement", {"retirement": {"type": "illness"}}, "review_level", "special"),
-    ("retirement", {"retirement": {"type": "flexible_early"}, "employment": {"contribution_years": 25}},
-     "review_level", "standard"),
+    (
+        "retirement",
+        {"retirement": {"type": "flexible_early"}, "employment": {"contribution_years": 25}},
+        "review_level",
+        "standard",
+    ),
     ("retirement", {"retirement": {"type": "flexible_late"}}, "review_level", "standard"),
     ("property-transfer", {"estate": {"usage": "non_residential"}}, "deed_tax_rate", 0.03),
     ("property-transfer", {"estate": {"area": 140}}, "deed_tax_rate", 0.01),
     ("property-transfer", {"estate": {"area": 140.5}}, "deed_tax_rate", 0.015),
-    ("property-transfer", {"buyer": {"family_home_count": 1}, "estate": {"area": 90}},
-     "deed_tax_rate", 0.01),
+    (
+        "property-transfer",
+        {"buyer": {"family_home_count": 1}, "estate": {"area": 90}},
+        "deed_tax_rate",
+        0.01,
+    ),
     ("property-transfer", {"buyer": {"family_home_count": 3}}, "deed_tax_rate", 0.03),
 ]
 
@@ -319,13 +461,14 @@ DECISIONS = [
 # Walking a process
 # --------------------------------------------------------------------------
 
+
 @dataclass
 class Walk:
-    done: list             # user task ids in completion order
-    ready_sets: list       # the set of ready user tasks before each completion
-    taken: dict            # exclusive gateway id -> set of flow targets taken
-    data: dict             # the workflow's final data
-    lanes: dict            # user task id -> spiff lane (name)
+    done: list  # user task ids in completion order
+    ready_sets: list  # the set of ready user tasks before each completion
+    taken: dict  # exclusive gateway id -> set of flow targets taken
+    data: dict  # the workflow's final data
+    lanes: dict  # user task id -> spiff lane (name)
 
 
 def start(key: str, form: dict) -> BpmnWorkflow:
@@ -356,9 +499,15 @@ def walk(key: str, form: dict, outputs: dict) -> Walk:
     assert workflow.completed, f"{key}: did not complete; done {done}"
     taken = {}
     for task in workflow.get_tasks(state=TaskState.COMPLETED):
-        if task.task_spec.__class__.__name__ == "ExclusiveGateway" and len(task.task_spec.outputs) > 1:
+        if (
+            task.task_spec.__class__.__name__ == "ExclusiveGateway"
+            and len(task.task_spec.outputs) > 1
+        ):
             taken.setdefault(task.task_spec.bpmn_id, set()).update(
-                child.task_spec.bpmn_id for child in task.children if child.state == TaskState.COMPLETED)
+                child.task_spec.bpmn_id
+                for child in task.children
+                if child.state == TaskState.COMPLETED
+            )
     return Walk(done, ready_sets, taken, dict(workflow.data), lanes)
 
 
@@ -379,6 +528,7 @@ def walked(index: int) -> Walk:
 # --------------------------------------------------------------------------
 # Expressions
 # --------------------------------------------------------------------------
+
 
 def expressions(m: Matter) -> list[tuple[str, str]]:
     """(where, expression) for every expression the matter evaluates."""
@@ -404,8 +554,13 @@ def subscript_path(node) -> tuple[str, list[str]] | None:
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
             keys.insert(0, node.slice.value)
             node = node.value
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-              and node.func.attr == "get" and node.args and isinstance(node.args[0], ast.Constant)):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
             keys.insert(0, node.args[0].value)
             node = node.func.value
         else:
@@ -435,7 +590,11 @@ def check_expression(m: Matter, where: str, text: str) -> list[str]:
         path = subscript_path(node) if isinstance(node, (ast.Subscript, ast.Call)) else None
         if path:
             root, keys = path
-            schema = task_forms.get(root) if root in task_forms else m.form_schema["properties"].get(root)
+            schema = (
+                task_forms.get(root)
+                if root in task_forms
+                else m.form_schema["properties"].get(root)
+            )
             if schema is not None and schema_at(schema, keys) is None:
                 problems.append(f"{where}: {root}/{'/'.join(map(str, keys))} is not a field")
     return problems
@@ -444,6 +603,7 @@ def check_expression(m: Matter, where: str, text: str) -> list[str]:
 # --------------------------------------------------------------------------
 # The package
 # --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("key", KEYS)
 def test_matter_yaml(key):
@@ -537,9 +697,12 @@ def test_promised_limit_covers_the_longest_path(key):
 
     def longest(node_id):
         if node_id not in memo:
-            own = workdays(tasks[node_id]["due"]) if node_id in tasks and node_id != acceptance else 0
-            memo[node_id] = own + max((longest(f.get("targetRef")) for f in m.outgoing(node_id)),
-                                      default=0)
+            own = (
+                workdays(tasks[node_id]["due"]) if node_id in tasks and node_id != acceptance else 0
+            )
+            memo[node_id] = own + max(
+                (longest(f.get("targetRef")) for f in m.outgoing(node_id)), default=0
+            )
         return memo[node_id]
 
     assert longest(acceptance) <= workdays(m.definition["deadline"]["promised"])
@@ -548,6 +711,7 @@ def test_promised_limit_covers_the_longest_path(key):
 # --------------------------------------------------------------------------
 # The BPMN
 # --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("key", KEYS)
 def test_pool_and_lanes_are_the_departments(key):
@@ -616,8 +780,11 @@ def test_gateways(key):
                 assert cond is None, f"default flow {flow.get('id')} has a condition"
             else:
                 assert cond is not None and cond.text.strip(), flow.get("id")
-                names = {n.id for n in ast.walk(ast.parse(cond.text, mode="eval"))
-                         if isinstance(n, ast.Name)}
+                names = {
+                    n.id
+                    for n in ast.walk(ast.parse(cond.text, mode="eval"))
+                    if isinstance(n, ast.Name)
+                }
                 reads_form |= bool(names & form_fields)
             assert flow.get("name"), f"{flow.get('id')} has no label"
     assert reads_form, "no exclusive gateway reads the form"
@@ -648,7 +815,7 @@ def test_business_rule_tasks_call_shipped_decisions(key):
                 try:
                     ast.parse(text, mode="eval")
                 except SyntaxError:
-                    ast.parse(f"v {text}", mode="eval")   # a comparison cell: "> 150"
+                    ast.parse(f"v {text}", mode="eval")  # a comparison cell: "> 150"
             for cell in rule.findall("dmn:outputEntry", NS):
                 ast.literal_eval(cell.find("dmn:text", NS).text.strip())
     # a decision result must not shadow a form field or a task output
@@ -685,6 +852,7 @@ def test_expressions_pass_the_engine_sandbox(key):
 # --------------------------------------------------------------------------
 # The diagram
 # --------------------------------------------------------------------------
+
 
 def _bounds(shape):
     b = shape.find("dc:Bounds", NS)
@@ -726,9 +894,12 @@ def test_diagram_is_complete_and_tidy(key):
     collaboration = m.tree.find(".//bpmn:collaboration", NS)
     assert plane.get("bpmnElement") == collaboration.get("id")
     shapes = {s.get("bpmnElement"): _bounds(s) for s in plane.findall("bpmndi:BPMNShape", NS)}
-    edges = {e.get("bpmnElement"): [(float(w.get("x")), float(w.get("y")))
-                                    for w in e.findall("di:waypoint", NS)]
-             for e in plane.findall("bpmndi:BPMNEdge", NS)}
+    edges = {
+        e.get("bpmnElement"): [
+            (float(w.get("x")), float(w.get("y"))) for w in e.findall("di:waypoint", NS)
+        ]
+        for e in plane.findall("bpmndi:BPMNEdge", NS)
+    }
     participant = m.tree.find(".//bpmn:participant", NS).get("id")
     nodes = [n.get("id") for n in m.nodes()]
     lanes = [lane.get("id") for lane in m.lanes()]
@@ -764,21 +935,23 @@ def test_diagram_is_complete_and_tidy(key):
 # Behaviour, with SpiffWorkflow
 # --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("key", KEYS)
 def test_spiff_parses_with_lanes_and_decisions(key):
     m = load(key)
     spec, _ = parsed_spec(key)
     names = {dept["name"]["zh"]: dept_key for dept_key, dept in m.definition["departments"].items()}
     lane_of = m.lane_of()
-    user_tasks = [ts for ts in spec.task_specs.values()
-                  if ts.__class__.__name__ == "UserTask"]
+    user_tasks = [ts for ts in spec.task_specs.values() if ts.__class__.__name__ == "UserTask"]
     assert {ts.bpmn_id for ts in user_tasks} == set(m.user_task_ids())
     for ts in user_tasks:
         # Spiff reports the lane by its *name*; the department key is the lane id
         assert ts.lane in names, f"{ts.bpmn_id}: lane {ts.lane!r} is not a department"
         assert names[ts.lane] == lane_of[ts.bpmn_id]
         assert ts.bpmn_name == m.node(ts.bpmn_id).get("name")
-    rule_tasks = [ts for ts in spec.task_specs.values() if ts.__class__.__name__ == "BusinessRuleTask"]
+    rule_tasks = [
+        ts for ts in spec.task_specs.values() if ts.__class__.__name__ == "BusinessRuleTask"
+    ]
     assert rule_tasks and all(ts.lane in names for ts in rule_tasks)
 
 
@@ -798,8 +971,11 @@ def test_scenario_materials(index):
     needed = set()
     for material in load(s.key).definition["materials"]:
         when = material.get("when")
-        if when is None or eval(compile(when, material["id"], "eval"),  # noqa: S307 - checked safe above
-                                {"__builtins__": SAFE_BUILTINS}, dict(form)):
+        if when is None or eval(
+            compile(when, material["id"], "eval"),  # noqa: S307 - checked safe above
+            {"__builtins__": SAFE_BUILTINS},
+            dict(form),
+        ):
             needed.add(material["id"])
     assert needed == s.materials
 
@@ -849,8 +1025,11 @@ def test_every_exclusive_branch_is_reachable(key):
             assert taken.get(gateway.get("id")) == targets, gateway.get("id")
 
 
-@pytest.mark.parametrize("key,patch,variable,expected", DECISIONS,
-                         ids=[f"{k}:{v}={e}:{i}" for i, (k, _, v, e) in enumerate(DECISIONS)])
+@pytest.mark.parametrize(
+    "key,patch,variable,expected",
+    DECISIONS,
+    ids=[f"{k}:{v}={e}:{i}" for i, (k, _, v, e) in enumerate(DECISIONS)],
+)
 def test_decision_table(key, patch, variable, expected):
     m = load(key)
     form = merge_patch(m.example, patch)
@@ -860,6 +1039,9 @@ def test_decision_table(key, patch, variable, expected):
     accept.data["accept"] = OUTPUTS[key]["accept"]
     accept.run()
     workflow.do_engine_steps()
-    results = [t.data[variable] for t in workflow.get_tasks(state=TaskState.COMPLETED)
-               if t.task_spec.__class__.__name__ == "BusinessRuleTask"]
+    results = [
+        t.data[variable]
+        for t in workflow.get_tasks(state=TaskState.COMPLETED)
+        if t.task_spec.__class__.__name__ == "BusinessRuleTask"
+    ]
     assert results == [expected]

@@ -2,6 +2,7 @@
 `jsonschema`, which names the problems, would reject; and form_errors answers
 what `jsonschema` alone answers, on every shipped form (intake and task forms)
 and random edits of their examples."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import forms
+from engine.domain import forms
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,8 +26,9 @@ def _shipped() -> list[tuple[str, dict, dict]]:
             continue
         matter = yaml.safe_load((folder / "matter.yaml").read_text("utf-8"))
         schema = json.loads((folder / matter["form"]).read_text("utf-8"))
-        found.append((folder.name, schema,
-                      json.loads((folder / "example-form.json").read_text("utf-8"))))
+        found.append(
+            (folder.name, schema, json.loads((folder / "example-form.json").read_text("utf-8")))
+        )
         outputs = json.loads((folder / "example-outputs.json").read_text("utf-8"))
         for task, spec in (matter.get("tasks") or {}).items():
             if (spec or {}).get("form") and task in outputs:
@@ -70,15 +72,38 @@ def _dropped(value, path: tuple):
 # (full-width, Arabic-Indic), ID and phone numbers one character off, wrong types
 tricky_text = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["2024-02-30", "2024-13-01", "2024-2-1", "２０２４-01-01", "2024-01-01T00:00",
-                     "13800138000", "１３８００１３８０００", "1380013800٠", "23800138000",
-                     "33010219900101123X", "330102199001011234", "33010219900101123x",
-                     "91330100MA2B3C4D5E", "", " ", "\n", "京（2024）不动产权第12345号"]),
+    st.sampled_from(
+        [
+            "2024-02-30",
+            "2024-13-01",
+            "2024-2-1",
+            "２０２４-01-01",
+            "2024-01-01T00:00",
+            "13800138000",
+            "１３８００１３８０００",
+            "1380013800٠",
+            "23800138000",
+            "33010219900101123X",
+            "330102199001011234",
+            "33010219900101123x",
+            "91330100MA2B3C4D5E",
+            "",
+            " ",
+            "\n",
+            "京（2024）不动产权第12345号",
+        ]
+    ),
     st.from_regex(r"[0-9０-９٠-٩X-]{4,20}", fullmatch=True),
 )
-values = st.one_of(tricky_text, st.integers(min_value=-2**70, max_value=2**70), st.floats(),
-                   st.booleans(), st.none(), st.lists(st.integers(), max_size=3),
-                   st.dictionaries(st.text(max_size=5), st.integers(), max_size=2))
+values = st.one_of(
+    tricky_text,
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(),
+    st.booleans(),
+    st.none(),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
 
 
 @st.composite
@@ -107,8 +132,9 @@ def test_shipped_examples_are_valid_both_ways(name, schema, example):
 @given(edited())
 def test_the_fast_check_never_passes_what_jsonschema_rejects(case):
     name, schema, form = case
-    assert _unordered(forms.form_errors(schema, form)) == \
-        _unordered(forms.jsonschema_errors(schema, form)), name
+    assert _unordered(forms.form_errors(schema, form)) == _unordered(
+        forms.jsonschema_errors(schema, form)
+    ), name
 
 
 def _unordered(errors: dict) -> dict:
@@ -119,6 +145,6 @@ def _unordered(errors: dict) -> dict:
 def test_values_the_fast_check_cannot_take_get_the_full_walk():
     schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
     assert forms.form_errors(schema, {1: 2}) == forms.jsonschema_errors(schema, {1: 2})
-    assert forms.form_errors({"type": "object", "additionalProperties": False},
-                             {"a": b"x"}) == {"": ["Additional properties are not allowed "
-                                                   "('a' was unexpected)"]}
+    assert forms.form_errors({"type": "object", "additionalProperties": False}, {"a": b"x"}) == {
+        "": ["Additional properties are not allowed ('a' was unexpected)"]
+    }

@@ -1,12 +1,13 @@
 """engine.workflow.joins: a parallel join fires exactly when SpiffWorkflow's own
 check says it may."""
+
 from __future__ import annotations
 
 import pytest
 from SpiffWorkflow.bpmn.specs.defaults import ParallelGateway
 
-from engine.models import Case
-from engine.workflow.joins import ParallelJoin
+from engine.process.joins import ParallelJoin
+from engine.store.models import Case
 
 from .helpers import complete_case
 from .test_state_size import _submitted
@@ -14,15 +15,17 @@ from .test_state_size import _submitted
 _PICKS = {"first": lambda ready: ready[0], "last": lambda ready: ready[-1]}
 
 
-@pytest.mark.parametrize("key", ["retirement", "open-restaurant", "property-transfer",
-                                 "timer-escalation"])
+@pytest.mark.parametrize(
+    "key", ["retirement", "open-restaurant", "property-transfer", "timer-escalation"]
+)
 @pytest.mark.parametrize("pick", ["first", "last"])
 def test_a_join_fires_when_spiffs_check_says_it_may(runtime, monkeypatch, key, pick):
     """At every step of every shipped matter (and of one whose review waits on a
     timer), with the parallel branches finished first-to-last and last-to-first,
     every join's answer is Spiff's; the instance is read from its stored state at
     every step, as after another worker's step."""
-    from engine.workflow import kept
+    from engine.process import kept
+
     answers = []
     ours = ParallelJoin._check_threshold_unstructured
 
@@ -32,11 +35,13 @@ def test_a_join_fires_when_spiffs_check_says_it_may(runtime, monkeypatch, key, p
         assert answer == ParallelGateway._check_threshold_unstructured(self, my_task)
         answers.append(answer)
         return answer
+
     monkeypatch.setattr(ParallelJoin, "_check_threshold_unstructured", compared)
     monkeypatch.setattr(kept, "take", lambda *_: None)
     case_id = _submitted(runtime, key)
-    complete_case(runtime, case_id, key, {} if key == "timer-escalation" else None,
-                  pick=_PICKS[pick])
+    complete_case(
+        runtime, case_id, key, {} if key == "timer-escalation" else None, pick=_PICKS[pick]
+    )
     with runtime.uow() as uow:
         assert uow.session.get(Case, case_id).status == "completed"
     if key != "timer-escalation":  # the shipped matters all join parallel departments
@@ -45,35 +50,37 @@ def test_a_join_fires_when_spiffs_check_says_it_may(runtime, monkeypatch, key, p
 
 def _steps(runtime, key: str, pick) -> list:
     """Each stored step of a case of `key`: its tasks in tree order (spec, state, data)."""
-    from engine.workflow import runner
+    from engine.process import runner
+
     steps, dump_state = [], runner.dump_state
 
     def seen(workflow):
         steps.append([(t.task_spec.name, t.state, t.data) for t in workflow.get_tasks()])
         return dump_state(workflow)
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(runner, "dump_state", seen)
         case_id = _submitted(runtime, key)
-        complete_case(runtime, case_id, key, {} if key == "timer-escalation" else None,
-                      pick=pick)
+        complete_case(runtime, case_id, key, {} if key == "timer-escalation" else None, pick=pick)
     return steps
 
 
-@pytest.mark.parametrize("key", ["retirement", "open-restaurant", "property-transfer",
-                                 "timer-escalation"])
+@pytest.mark.parametrize(
+    "key", ["retirement", "open-restaurant", "property-transfer", "timer-escalation"]
+)
 @pytest.mark.parametrize("pick", ["first", "last"])
 def test_waiting_tasks_are_updated_as_spiff_updates_them(runtime, monkeypatch, key, pick):
     """ProcessInstance.update_waiting_tasks walks the tree its own way: every stored
     step of a case is the one Spiff's own iterator gives, task for task."""
     from SpiffWorkflow.bpmn import BpmnWorkflow
 
-    from engine.workflow import kept
-    from engine.workflow.tree import ProcessInstance
+    from engine.process import kept
+    from engine.process.tree import ProcessInstance
+
     choose = _PICKS[pick]
     monkeypatch.setattr(kept, "take", lambda *_: None)
     ours = _steps(runtime, key, choose)
-    monkeypatch.setattr(ProcessInstance, "update_waiting_tasks",
-                        BpmnWorkflow.update_waiting_tasks)
+    monkeypatch.setattr(ProcessInstance, "update_waiting_tasks", BpmnWorkflow.update_waiting_tasks)
     assert _steps(runtime, key, choose) == ours
     assert len(ours) >= 3
 
@@ -85,14 +92,15 @@ def test_the_waiting_walk_is_spiffs_iterator_even_as_the_tree_changes(runtime):
     as an update might: the same tasks in the same order."""
     from SpiffWorkflow.util.task import TaskIterator, TaskState
 
-    from engine import cases
-    from engine.workflow.tree import _waiting
+    from engine.process.tree import _waiting
+    from engine.services import flow
 
     from .helpers import complete_a_ready_task, submit_case
+
     case_id = submit_case(runtime, "open-restaurant")
     complete_a_ready_task(runtime, case_id, "open-restaurant")  # acceptance: the split
     with runtime.uow() as uow:
-        workflow = cases.load_flow(cases.lock_case(uow, case_id)).workflow
+        workflow = flow.load_flow(flow.lock_case(uow, case_id)).workflow
     tasks = workflow.get_tasks()
     assert len(tasks) > 20
     cycle = [TaskState.WAITING, TaskState.COMPLETED, TaskState.LIKELY]
@@ -108,6 +116,7 @@ def test_the_waiting_walk_is_spiffs_iterator_even_as_the_tree_changes(runtime):
             if at + 3 < len(tasks):
                 tasks[at + 3]._state = cycle[at % 3]
         return order
+
     ours = walk(lambda: _waiting(workflow))
     assert ours == walk(lambda: TaskIterator(workflow.task_tree, state=TaskState.WAITING))
     assert len(ours) > 5

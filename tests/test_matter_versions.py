@@ -1,15 +1,24 @@
 """Deployed matter versions are read once per process (engine.matters.version):
 loading a case sets its matter from there instead of reading and parsing the
 matter's row again, and the shared object never joins a session."""
+
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 
-from engine import cases, matters
-from engine.models import Case
+from engine.services import flow, intake
+from engine.store import matters
+from engine.store.models import Case
 
-from .helpers import APPLICANT, complete_a_ready_task, example_form, submit_case
+from .helpers import (
+    APPLICANT,
+    complete_a_ready_task,
+    example_form,
+    sent_to_database,
+    sql_text,
+    submit_case,
+)
 
 KEY = "retirement"
 
@@ -17,20 +26,24 @@ KEY = "retirement"
 @pytest.fixture
 def matter_reads(runtime):
     """Statements that read a matter's whole row (definition, form, files)."""
-    seen = []
+    with sent_to_database(runtime) as seen:
+        yield _Reads(seen)
 
-    def count(_conn, _cursor, statement, *_args):
-        if "matter.definition" in statement:
-            seen.append(statement)
-    event.listen(runtime.engine, "before_cursor_execute", count)
-    yield seen
-    event.remove(runtime.engine, "before_cursor_execute", count)
+
+class _Reads:
+    """The messages of `seen` that read a matter's row."""
+
+    def __init__(self, seen):
+        self.seen = seen
+
+    def __len__(self) -> int:
+        return sum(1 for m in map(sql_text, self.seen) if "matter.definition" in m)
 
 
 def test_a_version_is_read_once_for_every_case_of_it(runtime, matter_reads):
     first, second = submit_case(runtime, KEY), submit_case(runtime, KEY)
     with runtime.uow() as uow:
-        one, two = (cases.lock_case(uow, first), cases.lock_case(uow, second))
+        one, two = (flow.lock_case(uow, first), flow.lock_case(uow, second))
         assert one.matter is two.matter
         assert one.matter.key == KEY and one.matter.definition["key"] == KEY
     complete_a_ready_task(runtime, first, KEY)
@@ -39,7 +52,7 @@ def test_a_version_is_read_once_for_every_case_of_it(runtime, matter_reads):
 
 def test_the_shared_version_never_joins_a_session(runtime):
     with runtime.uow() as uow:
-        case, _ = cases.submit_case(uow, KEY, APPLICANT, example_form(KEY))
+        case, _ = intake.submit_case(uow, KEY, APPLICANT, example_form(KEY))
         shared = case.matter
         uow.commit()
         assert inspect(shared).detached
@@ -52,6 +65,7 @@ def test_the_shared_version_never_joins_a_session(runtime):
 def test_each_runtime_reads_its_own_database(runtime, prepared, clock):
     """The versions belong to a session factory: another runtime reads again."""
     from engine.runtime import Runtime
+
     case_id = submit_case(runtime, KEY)
     other = Runtime(prepared, clock=clock)
     try:

@@ -3,6 +3,7 @@
 Broken variants are made by copying the valid fixture into a temporary
 directory and changing one thing, so each test shows exactly what breaks.
 """
+
 from __future__ import annotations
 
 import io
@@ -16,8 +17,9 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from engine.package import MatterPackage, PackageInvalid, Problem, build_specs, load_package
-from engine.package.xml_safety import XmlRefused, parse_xml
+from engine.package import MatterPackage, PackageInvalid, Problem, load_package
+from engine.process.parser import build_specs as _build_specs
+from engine.process.xml_safety import XmlRefused, parse_xml
 from engine.sandbox import SandboxError, make_script_engine
 
 FIXTURES = Path(__file__).parent / "fixtures" / "packages"
@@ -49,11 +51,19 @@ def replace(folder: Path, name: str, old: str, new: str) -> None:
 
 def as_script_task(folder: Path, script: str) -> None:
     """Turn the user task extra_check into a script task running `script`."""
-    replace(folder, BPMN, '<bpmn:userTask id="extra_check" name="加强核查">',
-            '<bpmn:scriptTask id="extra_check" name="加强核查">')
-    replace(folder, BPMN, "<bpmn:outgoing>f_extra_merge</bpmn:outgoing>\n    </bpmn:userTask>",
-            f"<bpmn:outgoing>f_extra_merge</bpmn:outgoing>\n      <bpmn:script>{script}"
-            "</bpmn:script>\n    </bpmn:scriptTask>")
+    replace(
+        folder,
+        BPMN,
+        '<bpmn:userTask id="extra_check" name="加强核查">',
+        '<bpmn:scriptTask id="extra_check" name="加强核查">',
+    )
+    replace(
+        folder,
+        BPMN,
+        "<bpmn:outgoing>f_extra_merge</bpmn:outgoing>\n    </bpmn:userTask>",
+        f"<bpmn:outgoing>f_extra_merge</bpmn:outgoing>\n      <bpmn:script>{script}"
+        "</bpmn:script>\n    </bpmn:scriptTask>",
+    )
 
 
 def problems_of(source) -> list[Problem]:
@@ -64,8 +74,9 @@ def problems_of(source) -> list[Problem]:
 
 
 def assert_problem(problems: list[Problem], file: str, element: str | None, fragment: str):
-    assert any(p.file == file and p.element == element and fragment in p.message
-               for p in problems), "\n".join(map(str, problems))
+    assert any(
+        p.file == file and p.element == element and fragment in p.message for p in problems
+    ), "\n".join(map(str, problems))
 
 
 def zip_bytes(entries: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
@@ -82,6 +93,7 @@ def folder_entries(folder: Path, prefix: str = "") -> dict[str, bytes]:
 
 # -- valid packages -------------------------------------------------------------
 
+
 def test_valid_package_loads_with_everything_the_engine_needs():
     pkg = load_package(VALID)
     assert isinstance(pkg, MatterPackage)
@@ -89,16 +101,21 @@ def test_valid_package_loads_with_everything_the_engine_needs():
     assert pkg.bpmn_files == [BPMN] and pkg.dmn_files == [DMN]
     assert set(pkg.files) == {MATTER, BPMN, DMN, "form.json"}
     assert pkg.files[BPMN] == (VALID / BPMN).read_bytes()
-    assert pkg.calendar == "CN" and pkg.deadline["promised"] == {"workdays": 5}
-    assert pkg.lead_department == "lead" and set(pkg.departments) == {"lead", "dept_a", "dept_b"}
-    assert pkg.acceptance == "accept"  # default: the lead lane's first user task
+    assert pkg.settings.calendar == "CN" and pkg.settings.promised == {"workdays": 5}
+    assert pkg.settings.lead_department == "lead"
+    assert set(pkg.settings.departments) == {"lead", "dept_a", "dept_b"}
+    assert pkg.settings.acceptance == "accept"  # default: the lead lane's first user task
     assert {t: i.department for t, i in pkg.user_tasks.items()} == {
-        "accept": "lead", "review_a": "dept_a", "review_b": "dept_b", "extra_check": "lead",
-        "issue": "lead"}
+        "accept": "lead",
+        "review_a": "dept_a",
+        "review_b": "dept_b",
+        "extra_check": "lead",
+        "issue": "lead",
+    }
     assert pkg.user_tasks["review_a"].name == "甲审查"
     assert pkg.lane_ids_by_name == {"牵头部门": "lead", "部门甲": "dept_a", "部门乙": "dept_b"}
-    assert pkg.tasks["review_a"]["due"] == {"workdays": 2}
-    assert [m["id"] for m in pkg.materials] == ["id_card", "plan_doc"]
+    assert pkg.settings.task("review_a").due == {"workdays": 2}
+    assert [m["id"] for m in pkg.settings.materials] == ["id_card", "plan_doc"]
     assert pkg.form_schema["properties"]["applicant"]["type"] == "object"
     assert pkg.raw["key"] == "test-permit"
 
@@ -124,23 +141,29 @@ def test_pair_of_matter_dir_and_bpmn_dir(tmp_path):
 
 def test_explicit_acceptance(package):
     edit_yaml(package, lambda raw: raw.update(acceptance="issue"))
-    assert load_package(package).acceptance == "issue"
+    assert load_package(package).settings.acceptance == "issue"
 
 
 def test_no_acceptance_task_when_the_lead_lane_has_no_user_task(package):
-    replace(package, BPMN, '<bpmn:lane id="dept_a"',
-            '<bpmn:lane id="registry" name="登记处" />\n      <bpmn:lane id="dept_a"')
+    replace(
+        package,
+        BPMN,
+        '<bpmn:lane id="dept_a"',
+        '<bpmn:lane id="registry" name="登记处" />\n      <bpmn:lane id="dept_a"',
+    )
+
     def lead_registry(raw):
         raw["departments"]["lead"]["lead"] = False
         raw["departments"]["registry"] = {"name": {"zh": "登记处"}, "lead": True}
+
     edit_yaml(package, lead_registry)
     pkg = load_package(package)
-    assert pkg.lead_department == "registry" and pkg.acceptance is None
+    assert pkg.settings.lead_department == "registry" and pkg.settings.acceptance is None
 
 
 def test_materials_for_a_form():
     pkg = load_package(VALID)
-    ids = lambda form: [m["id"] for m in pkg.materials_for(form)]  # noqa: E731
+    ids = lambda form: [m["id"] for m in pkg.settings.materials_for(form)]  # noqa: E731
     assert ids({"applicant": {"size": 20}}) == ["id_card", "plan_doc"]
     assert ids({"applicant": {"size": 2}}) == ["id_card"]
     assert ids({}) == ["id_card", "plan_doc"]  # cannot tell: ask for it
@@ -153,10 +176,11 @@ def test_binary_files_are_refused(package):
 
 def test_camunda_modeler_file_is_accepted_and_runs():
     pkg = load_package(CAMUNDA)
-    assert pkg.acceptance == "Activity_accept"
+    assert pkg.settings.acceptance == "Activity_accept"
     spec, subprocess_specs = build_specs(pkg)
-    workflow = BpmnWorkflow(spec, subprocess_specs,
-                            script_engine=make_script_engine({"amount": 5000}))
+    workflow = BpmnWorkflow(
+        spec, subprocess_specs, script_engine=make_script_engine({"amount": 5000})
+    )
     workflow.do_engine_steps()
     _complete(workflow, "Activity_accept")
     assert _ready(workflow) == ["Activity_expert"]  # camunda:decisionRef decided "expert"
@@ -167,19 +191,24 @@ def test_examples_shipped_with_the_repository_load():
     for matter_dir in sorted((root / "processes").iterdir()):
         if (matter_dir / MATTER).exists():
             pkg = load_package((matter_dir, root / "bpmn"))
-            assert pkg.acceptance in pkg.user_tasks
+            assert pkg.settings.acceptance in pkg.user_tasks
 
 
-# -- running what build_specs gives ---------------------------------------------
+# -- running what the process parser builds ---------------------------------------------
+
 
 def _ready(workflow) -> list[str]:
-    return sorted(t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.READY,
-                                                                    manual=True))
+    return sorted(
+        t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+    )
 
 
 def _complete(workflow, task_id: str, variables: dict | None = None, output=None) -> None:
-    task = next(t for t in workflow.get_tasks(state=TaskState.READY, manual=True)
-                if t.task_spec.bpmn_id == task_id)
+    task = next(
+        t
+        for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+        if t.task_spec.bpmn_id == task_id
+    )
     if variables is not None:
         variables[task_id] = output or {}
         workflow.script_engine = make_script_engine(variables)
@@ -189,10 +218,13 @@ def _complete(workflow, task_id: str, variables: dict | None = None, output=None
     workflow.do_engine_steps()
 
 
-@pytest.mark.parametrize("size, path", [
-    (20, ["accept", "review_a+review_b", "extra_check", "issue"]),
-    (3, ["accept", "review_a+review_b", "issue"]),
-])
+@pytest.mark.parametrize(
+    "size, path",
+    [
+        (20, ["accept", "review_a+review_b", "extra_check", "issue"]),
+        (3, ["accept", "review_a+review_b", "issue"]),
+    ],
+)
 def test_spec_runs_with_the_form_injected_not_in_task_data(size, path):
     pkg = load_package(VALID)
     spec, subprocess_specs = build_specs(pkg)
@@ -253,11 +285,13 @@ def test_script_task_writes_task_data_only(package):
 
 # -- all problems at once --------------------------------------------------------
 
+
 def test_five_problems_are_all_reported_with_file_and_element(package):
     def break_matter(raw):
         raw["key"] = "Test_Permit"
         raw["departments"]["dept_b"]["sees"] = ["applicant/nope"]
         raw["tasks"]["ghost"] = {"due": {"workdays": 1}}
+
     edit_yaml(package, break_matter)
     replace(package, BPMN, "applicant['size'] >= 10", "__import__('os').system('id')")
     replace(package, DMN, "<text>'high'</text>", "<text>open('/etc/passwd').read()</text>")
@@ -268,8 +302,10 @@ def test_five_problems_are_all_reported_with_file_and_element(package):
     assert_problem(problems, MATTER, "tasks.ghost", "not a user task")
     assert_problem(problems, BPMN, "f_big", "condition uses forbidden name '__import__'")
     assert_problem(problems, DMN, "entry_high_out", "forbidden name 'open'")
-    assert all(p.to_json() == {"file": p.file, "element": p.element, "message": p.message}
-               for p in problems)
+    assert all(
+        p.to_json() == {"file": p.file, "element": p.element, "message": p.message}
+        for p in problems
+    )
 
 
 BROKEN_MATTER = [
@@ -280,30 +316,60 @@ BROKEN_MATTER = [
     (lambda raw: raw["process"].update(id="nope"), "process.id", "no process 'nope'"),
     (lambda raw: raw.update(decisions=["gone.dmn"]), "decisions[0]", "not in the package"),
     (lambda raw: raw.update(calendar="Mars"), "calendar", "unknown calendar"),
-    (lambda raw: raw["deadline"].update(promised={"workdays": -1}), "deadline.promised",
-     "not a valid duration"),
-    (lambda raw: raw["deadline"].update(warn_before={"workdays": 1, "hours": 2}),
-     "deadline.warn_before", "exactly one"),
-    (lambda raw: raw["tasks"]["review_b"].update(due={"iso": "P1X"}), "tasks.review_b.due",
-     "not a valid duration"),
-    (lambda raw: raw["tasks"]["review_b"].update(form={"type": "objekt"}),
-     "tasks.review_b.form", "not a valid JSON Schema"),
-    (lambda raw: raw["departments"]["dept_a"].update(lead=True), "departments",
-     "exactly one department"),
+    (
+        lambda raw: raw["deadline"].update(promised={"workdays": -1}),
+        "deadline.promised",
+        "not a valid duration",
+    ),
+    (
+        lambda raw: raw["deadline"].update(warn_before={"workdays": 1, "hours": 2}),
+        "deadline.warn_before",
+        "exactly one",
+    ),
+    (
+        lambda raw: raw["tasks"]["review_b"].update(due={"iso": "P1X"}),
+        "tasks.review_b.due",
+        "not a valid duration",
+    ),
+    (
+        lambda raw: raw["tasks"]["review_b"].update(form={"type": "objekt"}),
+        "tasks.review_b.form",
+        "not a valid JSON Schema",
+    ),
+    (
+        lambda raw: raw["departments"]["dept_a"].update(lead=True),
+        "departments",
+        "exactly one department",
+    ),
     (lambda raw: raw["departments"]["lead"].pop("lead"), "departments", "exactly one department"),
-    (lambda raw: raw["departments"]["dept_a"].pop("name"), "departments.dept_a.name",
-     "mapping of languages"),
-    (lambda raw: raw["departments"].update(dept_c={"name": {"zh": "丙"}}),
-     "departments.dept_c", "no lane with id 'dept_c'"),
+    (
+        lambda raw: raw["departments"]["dept_a"].pop("name"),
+        "departments.dept_a.name",
+        "mapping of languages",
+    ),
+    (
+        lambda raw: raw["departments"].update(dept_c={"name": {"zh": "丙"}}),
+        "departments.dept_c",
+        "no lane with id 'dept_c'",
+    ),
     (lambda raw: raw.update(acceptance="review_a"), "acceptance", "not in the lead"),
     (lambda raw: raw.update(acceptance="nope"), "acceptance", "not a user task"),
-    (lambda raw: raw["materials"].append({"id": "id_card", "title": {"zh": "重复"}}),
-     "materials[2].id", "used twice"),
+    (
+        lambda raw: raw["materials"].append({"id": "id_card", "title": {"zh": "重复"}}),
+        "materials[2].id",
+        "used twice",
+    ),
     (lambda raw: raw["materials"].append({"id": "x"}), "materials[2].title", "mapping"),
-    (lambda raw: raw["materials"][1].update(when="open('/etc/passwd')"), "materials[1].when",
-     "forbidden name 'open'"),
-    (lambda raw: raw["materials"][1].update(when="applicant[''].__class__"),
-     "materials[1].when", "forbidden attribute '__class__'"),
+    (
+        lambda raw: raw["materials"][1].update(when="open('/etc/passwd')"),
+        "materials[1].when",
+        "forbidden name 'open'",
+    ),
+    (
+        lambda raw: raw["materials"][1].update(when="applicant[''].__class__"),
+        "materials[1].when",
+        "forbidden attribute '__class__'",
+    ),
 ]
 
 
@@ -340,8 +406,7 @@ def test_matter_yaml_that_is_not_yaml(package):
 
 def test_yaml_alias_bomb(package):
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
-    lines += [f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, "
-              f"*a{i-1}, *a{i-1}, *a{i-1}]" for i in range(1, 9)]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
     (package / MATTER).write_text("\n".join(lines) + "\n")
     assert_problem(problems_of(package), MATTER, None, "expands to more than")
 
@@ -349,45 +414,80 @@ def test_yaml_alias_bomb(package):
 # -- BPMN and DMN expressions --------------------------------------------------------
 
 BROKEN_XML = [
-    (BPMN, "applicant['size'] >= 10", "().__class__.__bases__", "f_big",
-     "condition uses forbidden attribute"),
+    (
+        BPMN,
+        "applicant['size'] >= 10",
+        "().__class__.__bases__",
+        "f_big",
+        "condition uses forbidden attribute",
+    ),
     (BPMN, "applicant['size'] >= 10", "${size > 10}", "f_big", "JUEL"),
-    (BPMN, "applicant['size'] >= 10", "applicant['size'] >=", "f_big",
-     "condition has a syntax error"),
+    (
+        BPMN,
+        "applicant['size'] >= 10",
+        "applicant['size'] >=",
+        "f_big",
+        "condition has a syntax error",
+    ),
     (BPMN, '"PT0S"', "PT0S", "cooling_off", "must be a quoted string"),
     (BPMN, '"PT0S"', '"P1X"', "cooling_off", "is not a duration"),
     (BPMN, '"PT0S"', "__import__('time')", "cooling_off", "timer uses forbidden name"),
-    (DMN, "<text>applicant['size']</text>", "<text>getattr(applicant, 'x')</text>", "input_size",
-     "input expression uses forbidden name 'getattr'"),
-    (DMN, "<text>&lt; 10</text>", "<text>&lt; ().__class__</text>", "entry_low_in",
-     "input entry of rule 1 uses forbidden attribute '__class__'"),
-    (DMN, "<text>'high'</text>", "<text>'x' * 10 if open else 1</text>", "entry_high_out",
-     "output entry of rule 2 uses forbidden name 'open'"),
+    (
+        DMN,
+        "<text>applicant['size']</text>",
+        "<text>getattr(applicant, 'x')</text>",
+        "input_size",
+        "input expression uses forbidden name 'getattr'",
+    ),
+    (
+        DMN,
+        "<text>&lt; 10</text>",
+        "<text>&lt; ().__class__</text>",
+        "entry_low_in",
+        "input entry of rule 1 uses forbidden attribute '__class__'",
+    ),
+    (
+        DMN,
+        "<text>'high'</text>",
+        "<text>'x' * 10 if open else 1</text>",
+        "entry_high_out",
+        "output entry of rule 2 uses forbidden name 'open'",
+    ),
 ]
 
 
 @pytest.mark.parametrize("file, old, new, element, fragment", BROKEN_XML)
-def test_forbidden_or_broken_expressions_name_the_element(package, file, old, new, element,
-                                                          fragment):
+def test_forbidden_or_broken_expressions_name_the_element(
+    package, file, old, new, element, fragment
+):
     replace(package, file, old, new)
     assert_problem(problems_of(package), file, element, fragment)
 
 
 def test_script_task_is_checked(package):
     as_script_task(package, "x = open('/etc/passwd').read()")
-    assert_problem(problems_of(package), BPMN, "extra_check",
-                   "script uses forbidden name 'open' (line 1)")
+    assert_problem(
+        problems_of(package), BPMN, "extra_check", "script uses forbidden name 'open' (line 1)"
+    )
 
 
 def test_spiff_validation_error_names_the_element(package):
-    replace(package, BPMN, "<spiffworkflow:calledDecisionId>risk_decision",
-            "<spiffworkflow:calledDecisionId>no_such_decision")
+    replace(
+        package,
+        BPMN,
+        "<spiffworkflow:calledDecisionId>risk_decision",
+        "<spiffworkflow:calledDecisionId>no_such_decision",
+    )
     assert_problem(problems_of(package), BPMN, "classify", "No DMN Diagram available")
 
 
 def test_dangling_flow_and_duplicate_ids(package):
-    replace(package, BPMN, 'sourceRef="start" targetRef="accept"',
-            'sourceRef="start" targetRef="nowhere"')
+    replace(
+        package,
+        BPMN,
+        'sourceRef="start" targetRef="accept"',
+        'sourceRef="start" targetRef="nowhere"',
+    )
     replace(package, BPMN, '<bpmn:userTask id="issue"', '<bpmn:userTask id="extra_check"')
     problems = problems_of(package)
     assert_problem(problems, BPMN, "f_start", "target 'nowhere' is not an element")
@@ -395,12 +495,24 @@ def test_dangling_flow_and_duplicate_ids(package):
 
 
 def test_service_tasks_and_foreign_script_languages_are_refused(package):
-    replace(package, BPMN, '<bpmn:userTask id="extra_check" name="加强核查">',
-            '<bpmn:serviceTask id="extra_check" name="加强核查">')
-    replace(package, BPMN, "<bpmn:outgoing>f_extra_merge</bpmn:outgoing>\n    </bpmn:userTask>",
-            "<bpmn:outgoing>f_extra_merge</bpmn:outgoing>\n    </bpmn:serviceTask>")
-    replace(package, BPMN, '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">',
-            '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression" language="javascript">')
+    replace(
+        package,
+        BPMN,
+        '<bpmn:userTask id="extra_check" name="加强核查">',
+        '<bpmn:serviceTask id="extra_check" name="加强核查">',
+    )
+    replace(
+        package,
+        BPMN,
+        "<bpmn:outgoing>f_extra_merge</bpmn:outgoing>\n    </bpmn:userTask>",
+        "<bpmn:outgoing>f_extra_merge</bpmn:outgoing>\n    </bpmn:serviceTask>",
+    )
+    replace(
+        package,
+        BPMN,
+        '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">',
+        '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression" language="javascript">',
+    )
     problems = problems_of(package)
     assert_problem(problems, BPMN, "extra_check", "service tasks are not supported")
     assert_problem(problems, BPMN, "f_big", "language 'javascript' is not supported")
@@ -429,9 +541,14 @@ EXTERNAL_ENTITY = """<?xml version="1.0"?>
 """
 
 
-@pytest.mark.parametrize("file, text", [(BPMN, BILLION_LAUGHS), (DMN, EXTERNAL_ENTITY),
-                                        (BPMN, '<?xml version="1.0"?><!DOCTYPE x SYSTEM '
-                                               '"http://example.com/x.dtd"><x/>')])
+@pytest.mark.parametrize(
+    "file, text",
+    [
+        (BPMN, BILLION_LAUGHS),
+        (DMN, EXTERNAL_ENTITY),
+        (BPMN, '<?xml version="1.0"?><!DOCTYPE x SYSTEM "http://example.com/x.dtd"><x/>'),
+    ],
+)
 def test_dtds_and_entities_are_refused(package, file, text):
     (package / file).write_text(text)
     assert_problem(problems_of(package), file, None, "DTD")
@@ -446,6 +563,7 @@ def test_parse_xml_refuses_dtds_and_oversized_files():
 
 
 # -- hostile zips ----------------------------------------------------------------
+
 
 def test_zip_path_traversal_and_absolute_names_are_refused():
     entries = folder_entries(VALID)
@@ -486,3 +604,8 @@ def test_not_a_zip_and_no_matter_yaml():
 def test_package_invalid_message_summarises():
     error = PackageInvalid([Problem("a.bpmn", "Flow_1", "bad"), Problem("matter.yaml", None, "x")])
     assert "a.bpmn: Flow_1: bad" in str(error) and "matter.yaml: x" in str(error)
+
+
+def build_specs(package):
+    """The process's specs as the engine builds them for a deployed package."""
+    return _build_specs(package.files, package.bpmn_files, package.dmn_files, package.process_id)

@@ -1,6 +1,7 @@
 """engine.pgconn: BEGIN goes with a transaction's first statement and the unit of
 work's COMMIT with its last write; the transactions are the same as psycopg2's
 own (atomic, isolated, rolled back on failure, none under autocommit)."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,8 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import pgconn
-from engine.models import Case, Event
+from engine.store import pgconn
+from engine.store.models import Case, Event
 
 from .helpers import complete_a_ready_task, submit_case
 
@@ -38,6 +39,7 @@ def sent(monkeypatch):
         if self.get_transaction_status() != pgconn._IDLE:
             log.append((command, None, None))
         return end(self, command)
+
     monkeypatch.setattr(pgconn.Cursor, "execute", logged_execute)
     monkeypatch.setattr(pgconn.Connection, "_end", logged_end)
     return log
@@ -52,20 +54,30 @@ def test_an_operation_is_three_round_trips_with_begin_and_commit_inside(postgres
     last = sent[-1][2]
     assert (last if isinstance(last, str) else last.decode()).endswith(pgconn.COMMIT_WITH_IT)
     with postgres.engine.connect() as conn:  # committed: another connection sees it
-        assert conn.execute(text("SELECT count(*) FROM task WHERE case_id = :c AND "
-                                 "state = 'completed'"), {"c": case_id}).scalar_one() == 1
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM task WHERE case_id = :c AND state = 'completed'"),
+                {"c": case_id},
+            ).scalar_one()
+            == 1
+        )
 
 
 def test_uncommitted_work_is_invisible_to_others_and_gone_after_rollback(postgres):
     case_id = submit_case(postgres, KEY)
     with postgres.uow() as uow:
-        uow.session.execute(text("UPDATE \"case\" SET warning = 'red' WHERE id = :c"),
-                            {"c": case_id})
+        uow.session.execute(
+            text("UPDATE \"case\" SET warning = 'red' WHERE id = :c"), {"c": case_id}
+        )
         raw = uow.session.connection().connection.dbapi_connection
         assert raw.get_transaction_status() != pgconn._IDLE
         with postgres.engine.connect() as other:
-            assert other.execute(text("SELECT warning FROM \"case\" WHERE id = :c"),
-                                 {"c": case_id}).scalar_one() == "none"
+            assert (
+                other.execute(
+                    text('SELECT warning FROM "case" WHERE id = :c'), {"c": case_id}
+                ).scalar_one()
+                == "none"
+            )
         uow.rollback()
         assert raw.get_transaction_status() == pgconn._IDLE
     with postgres.uow() as uow:
@@ -81,11 +93,14 @@ def test_a_failing_final_write_commits_nothing(postgres):
     with postgres.uow() as uow:
         case = uow.session.get(Case, case_id)  # read without the lock
         with postgres.engine.begin() as other:  # a writer that slipped past it
-            other.execute(text('UPDATE "case" SET lock_version = lock_version + 1 '
-                               "WHERE id = :c"), {"c": case_id})
+            other.execute(
+                text('UPDATE "case" SET lock_version = lock_version + 1 WHERE id = :c'),
+                {"c": case_id},
+            )
         case.warning = "yellow"
-        uow.session.add(Event(case_id=case_id, actor="t", kind="note", at=uow.now(),
-                              public=False))  # flushed by the ORM before the batch
+        uow.session.add(
+            Event(case_id=case_id, actor="t", kind="note", at=uow.now(), public=False)
+        )  # flushed by the ORM before the batch
         with pytest.raises(StaleDataError):
             uow.commit()
     with postgres.uow() as uow:
@@ -109,8 +124,7 @@ def test_other_isolation_levels_begin_with_that_level(postgres):
     with postgres.engine.connect().execution_options(isolation_level="SERIALIZABLE") as conn:
         assert conn.execute(text("SHOW transaction_isolation")).scalar_one() == "serializable"
     with postgres.engine.connect() as conn:
-        assert conn.execute(text("SHOW transaction_isolation")).scalar_one() == \
-            "read committed"
+        assert conn.execute(text("SHOW transaction_isolation")).scalar_one() == "read committed"
 
 
 def test_a_connection_returned_in_a_transaction_is_rolled_back(postgres):
@@ -130,8 +144,11 @@ def test_errors_still_come_back_as_sqlalchemys(postgres):
 
 
 def _prepares(sent) -> list[str]:
-    return [q for kind, _, q in sent if kind == "statement" and
-            (q if isinstance(q, str) else q.decode()).startswith("PREPARE")]
+    return [
+        q
+        for kind, _, q in sent
+        if kind == "statement" and (q if isinstance(q, str) else q.decode()).startswith("PREPARE")
+    ]
 
 
 def test_reads_are_prepared_once_per_connection(postgres, sent):
@@ -140,8 +157,11 @@ def test_reads_are_prepared_once_per_connection(postgres, sent):
     sent.clear()
     complete_a_ready_task(postgres, case_id, KEY)
     assert [q for q in _prepares(sent) if " AS SELECT " in q or " AS (SELECT " in q] == []
-    assert any((q if isinstance(q, str) else q.decode()).startswith("EXECUTE onething_")
-               for kind, _, q in sent if kind == "statement")
+    assert any(
+        (q if isinstance(q, str) else q.decode()).startswith("EXECUTE onething_")
+        for kind, _, q in sent
+        if kind == "statement"
+    )
     with postgres.engine.connect() as conn:
         names = conn.execute(text("SELECT name FROM pg_prepared_statements")).scalars().all()
         assert names and all(name.startswith("onething_") for name in names)
@@ -163,7 +183,8 @@ def test_writes_are_prepared_once_per_connection(postgres, sent):
 
 
 def test_a_write_whose_statement_was_dropped_fails_and_its_connection_goes(postgres):
-    from engine.db import WriteBatch
+    from engine.store.batch import WriteBatch
+
     postgres.engine.dispose()
     row = {"case_id": submit_case(postgres, KEY), "actor": "x", "kind": "test", "public": False}
     with postgres.uow() as uow:
@@ -180,8 +201,9 @@ def test_a_write_whose_statement_was_dropped_fails_and_its_connection_goes(postg
         assert uow.session.connection().connection.dbapi_connection is not raw
         uow.commit()
     with postgres.engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM event WHERE kind = 'test'")
-                            ).scalar_one() == 1
+        assert (
+            conn.execute(text("SELECT count(*) FROM event WHERE kind = 'test'")).scalar_one() == 1
+        )
 
 
 def test_a_connection_whose_statements_were_dropped_is_replaced(postgres):
@@ -207,6 +229,7 @@ def test_without_prepared_statements_the_reads_are_plain(prepared, clock):
 
     from engine.config import load_settings
     from engine.runtime import Runtime
+
     assert load_settings({"ONETHING_PG_PREPARED_STATEMENTS": "0"}).prepared_statements is False
     runtime = Runtime(replace(prepared, prepared_statements=False), clock=clock)
     if runtime.engine.dialect.name != "postgresql":
@@ -219,9 +242,15 @@ def test_without_prepared_statements_the_reads_are_plain(prepared, clock):
         complete_a_ready_task(runtime, case_id, KEY)
         with runtime.engine.connect() as conn:
             assert conn.connection.dbapi_connection.prepared is None
-            assert conn.execute(text("SELECT count(*) FROM pg_prepared_statements")
-                                ).scalar_one() == 0
-            assert conn.execute(text("SELECT count(*) FROM task WHERE case_id = :c AND "
-                                     "state = 'completed'"), {"c": case_id}).scalar_one() == 1
+            assert (
+                conn.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar_one() == 0
+            )
+            assert (
+                conn.execute(
+                    text("SELECT count(*) FROM task WHERE case_id = :c AND state = 'completed'"),
+                    {"c": case_id},
+                ).scalar_one()
+                == 1
+            )
     finally:
         runtime.close()

@@ -1,6 +1,7 @@
 """Wall clock, real Redis, real `cli.py worker` and `cli.py scheduler` processes:
 a matter with second-scale SLAs goes yellow and red on its own, and a BPMN
 boundary timer escalates a user task, each within 2 s of its due time."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,15 +10,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.models import Case, Event, Task
 from engine.runtime import Runtime
+from engine.store.models import Case, Event, Task
 
 from .helpers import admin, deploy, progress
 from .live import Processes, process_env, queue_name, redis_url, wait_for  # noqa: F401
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "timer-escalation"
-APPLICANT = {"name": "赵六", "id_type": "id_card", "id_number": "110101199001011234",
-             "phone": "13700000000"}
+APPLICANT = {
+    "name": "赵六",
+    "id_type": "id_card",
+    "id_number": "110101199001011234",
+    "phone": "13700000000",
+}
 SLACK = 2.0  # seconds: the SPEC's bound on how late a timer may fire
 
 
@@ -25,11 +30,14 @@ SLACK = 2.0  # seconds: the SPEC's bound on how late a timer may fire
 def live(runtime, redis_url, queue_name, tmp_path):  # noqa: F811
     """A wall-clock runtime and app over the test database, one worker, one scheduler."""
     from api.app import create_app
+
     wall = Runtime(runtime.settings)
     app = create_app(wall)
     app.testing = True
-    processes = Processes(process_env(runtime.settings, redis_url, queue_name,
-                                      ONETHING_TIMER_REQUEUE_SECONDS=3), tmp_path)
+    processes = Processes(
+        process_env(runtime.settings, redis_url, queue_name, ONETHING_TIMER_REQUEUE_SECONDS=3),
+        tmp_path,
+    )
     processes.start("worker")
     processes.start("scheduler")
     processes.wait_ready(redis_url, queue_name, workers=1)
@@ -40,8 +48,12 @@ def live(runtime, redis_url, queue_name, tmp_path):  # noqa: F811
 
 def _events(wall, case_id, kind):
     with wall.uow() as uow:
-        return [(e.at, e.new) for e in uow.session.scalars(
-            select(Event).where(Event.case_id == case_id, Event.kind == kind).order_by(Event.id))]
+        return [
+            (e.at, e.new)
+            for e in uow.session.scalars(
+                select(Event).where(Event.case_id == case_id, Event.kind == kind).order_by(Event.id)
+            )
+        ]
 
 
 def test_cards_and_a_boundary_timer_fire_on_their_own(live):
@@ -49,8 +61,10 @@ def test_cards_and_a_boundary_timer_fire_on_their_own(live):
     boss = admin(client)
     files = {p.name: p.read_bytes() for p in FIXTURE.iterdir()}
     assert deploy(boss, files).status_code == 201
-    res = client.post("/api/matters/timer-escalation/cases",
-                      json={"applicant": APPLICANT, "form": {"subject": "排水许可"}})
+    res = client.post(
+        "/api/matters/timer-escalation/cases",
+        json={"applicant": APPLICANT, "form": {"subject": "排水许可"}},
+    )
     assert res.status_code == 201, res.get_json()
     case_no, code = res.get_json()["case_no"], res.get_json()["query_code"]
     accept = next(i for i in boss.worklist() if i["case_no"] == case_no)
@@ -64,8 +78,9 @@ def test_cards_and_a_boundary_timer_fire_on_their_own(live):
     assert (due_at - accepted_at).total_seconds() == 4
 
     def level(wanted):
-        changes = [(at, new) for at, new in _events(wall, case_id, "warning")
-                   if new["warning"] == wanted]
+        changes = [
+            (at, new) for at, new in _events(wall, case_id, "warning") if new["warning"] == wanted
+        ]
         return changes[0] if changes else None
 
     yellow_at, _ = wait_for(lambda: level("yellow"), 10, what="the yellow card")
@@ -83,13 +98,20 @@ def test_cards_and_a_boundary_timer_fire_on_their_own(live):
         with wall.uow() as uow:
             rows = list(uow.session.scalars(select(Task).where(Task.case_id == case_id)))
             return {t.task: (t.state, t.started_at) for t in rows}
-    tasks = wait_for(lambda: (lambda t: t if "escalate" in t else None)(escalated()), 10,
-                     what="the escalation task")
+
+    tasks = wait_for(
+        lambda: (lambda t: t if "escalate" in t else None)(escalated()),
+        10,
+        what="the escalation task",
+    )
     assert tasks["review"][0] == "cancelled"
     lag = tasks["escalate"][1].timestamp() - (review_started.timestamp() + 2)
     assert 0 <= lag <= SLACK, lag
-    assert [i["task"] for i in boss.worklist(department="sup") if i["case_no"] == case_no] == \
-        ["escalate"]
-    print(f"\nlive timers: yellow +{yellow_at.timestamp() - yellow_due:.2f}s, "
-          f"red +{red_at.timestamp() - due_at.timestamp():.2f}s, boundary +{lag:.2f}s "
-          f"after due ({datetime.now():%H:%M:%S})")
+    assert [i["task"] for i in boss.worklist(department="sup") if i["case_no"] == case_no] == [
+        "escalate"
+    ]
+    print(
+        f"\nlive timers: yellow +{yellow_at.timestamp() - yellow_due:.2f}s, "
+        f"red +{red_at.timestamp() - due_at.timestamp():.2f}s, boundary +{lag:.2f}s "
+        f"after due ({datetime.now():%H:%M:%S})"
+    )

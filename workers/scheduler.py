@@ -8,6 +8,7 @@ the source of truth: a timer handed out but not fired within
 out again, and firing is guarded, so several schedulers and workers at once
 are safe.
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,12 +16,17 @@ import signal
 import time
 
 from redis.exceptions import RedisError
+from rq.scheduler import RQScheduler
+
+from engine.config import load_settings
+from engine.runtime import Runtime
+from engine.services import operations
 
 log = logging.getLogger(__name__)
-BATCH = 250         # timers per job: a batch costs a few statements, spread over workers
+BATCH = 250  # timers per job: a batch costs a few statements, spread over workers
 CLAIM_LIMIT = 5000  # timers per tick at most
-INTERVAL = 0.2      # seconds between polls when nothing was due
-BACKLOG = 4         # queued jobs beyond which stale timers are presumed late, not lost
+INTERVAL = 0.2  # seconds between polls when nothing was due
+BACKLOG = 4  # queued jobs beyond which stale timers are presumed late, not lost
 
 
 class Scheduler:
@@ -34,22 +40,22 @@ class Scheduler:
 
     def tick(self) -> int:
         """One poll: returns how many timers were handed out."""
-        from engine import timers
         queue = self.runtime.queue()
         # While jobs are still waiting in the queue, a timer handed out a while ago is
         # late, not lost: only hand it out again once the workers have caught up.
         caught_up = queue.count <= BACKLOG
-        with self.runtime.uow() as uow:
-            ids = timers.claim_due(uow, uow.now(), CLAIM_LIMIT,
-                                   self.runtime.settings.timer_requeue_seconds,
-                                   requeue=caught_up)
-            uow.commit()
+        ids = operations.hand_out_due(self.runtime, CLAIM_LIMIT, requeue=caught_up)
         if ids:
             with queue.connection.pipeline() as pipe:
                 for start in range(0, len(ids), self.batch):
-                    queue.enqueue("workers.jobs.fire_timers", ids[start:start + self.batch],
-                                  job_timeout=300, result_ttl=60, failure_ttl=24 * 3600,
-                                  pipeline=pipe)
+                    queue.enqueue(
+                        "workers.jobs.fire_timers",
+                        ids[start : start + self.batch],
+                        job_timeout=300,
+                        result_ttl=60,
+                        failure_ttl=24 * 3600,
+                        pipeline=pipe,
+                    )
                 pipe.execute()
         return len(ids)
 
@@ -58,7 +64,6 @@ class Scheduler:
         if time.monotonic() - self._rq_checked < 1.0:
             return
         self._rq_checked = time.monotonic()
-        from rq.scheduler import RQScheduler
         queue = self.runtime.queue()
         if self._rq_scheduler is None:
             self._rq_scheduler = RQScheduler([queue.name], connection=queue.connection)
@@ -67,8 +72,11 @@ class Scheduler:
             self._rq_scheduler.enqueue_scheduled_jobs()
 
     def run(self) -> None:
-        log.info("timer scheduler polling every %.1fs on queue %s", self.interval,
-                 self.runtime.settings.queue)
+        log.info(
+            "timer scheduler polling every %.1fs on queue %s",
+            self.interval,
+            self.runtime.settings.queue,
+        )
         while not self.stopping:
             try:
                 handed = self.tick()
@@ -89,12 +97,9 @@ class Scheduler:
 
 
 def run_scheduler() -> int:
-    from engine.config import load_settings
-    from engine.runtime import Runtime
-    from engine.heap import settle
     runtime = Runtime(load_settings())
     scheduler = Scheduler(runtime)
-    settle()  # start-up is done (engine.heap)
+    runtime.settle()  # start-up is done
     signal.signal(signal.SIGTERM, scheduler.stop)
     signal.signal(signal.SIGINT, scheduler.stop)
     scheduler.run()

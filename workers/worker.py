@@ -9,6 +9,7 @@ moved to the queue by the timer scheduler instead (workers/scheduler.py). If Red
 the worker waits for it and starts again; what was in flight is not lost
 because timers are in the database (see workers/scheduler.py).
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,32 +17,35 @@ import signal
 import time
 
 from redis.exceptions import RedisError
-from rq import Queue, SimpleWorker
+from rq import SimpleWorker
 
 from engine.config import load_settings
-from engine.heap import settle
-from engine.redis_conn import connect
+from engine.runtime import Runtime
+from engine.services.catalogue import warm_up
+
+from . import jobs
 
 log = logging.getLogger(__name__)
 
 
 def run_worker(burst: bool = False) -> int:
-    from .jobs import warm_up
-    settings = load_settings()
-    warm_up()
-    settle()  # start-up is done (engine.heap)
+    runtime = Runtime(load_settings())
+    jobs.bind(runtime)
+    warm_up(runtime)  # the first timer does not wait for the matters to be parsed
+    runtime.settle()  # start-up is done
     stop = _StopFlag()
     while not stop.requested:
         worker = None
         try:
-            connection = connect(settings)
-            worker = SimpleWorker([Queue(settings.queue, connection=connection)],
-                                  connection=connection)
+            runtime.reconnect_redis()
+            queue = runtime.queue()
+            worker = SimpleWorker([queue], connection=queue.connection)
             worker.work(burst=burst, with_scheduler=False)
             if burst or _asked_to_stop(worker):
                 return 0
-            log.warning("the worker stopped without being asked to (Redis lost?); "
-                        "starting again in 1 s")
+            log.warning(
+                "the worker stopped without being asked to (Redis lost?); starting again in 1 s"
+            )
         except RedisError as exc:
             log.warning("Redis unavailable (%s); the worker starts again in 1 s", exc)
         if worker is not None and _asked_to_stop(worker):

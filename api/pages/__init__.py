@@ -4,6 +4,7 @@ The pages are thin: server-rendered ones call engine functions, interactive
 ones call the JSON API from the browser, and the server stays the authority
 for every validation. Chinese first, English by `?lang=en` (Flask-Babel).
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -11,9 +12,9 @@ from urllib.parse import urlencode
 from flask import Flask, request
 from flask_babel import Babel
 
-from engine import matters
+from engine.services import catalogue
 
-from ..context import unit
+from ..context import runtime
 from . import portal, studio, workbench
 from .text import js_strings, status_label, title_of
 
@@ -27,8 +28,7 @@ def select_locale() -> str:
 
 def _department_names() -> dict[str, str]:
     """Department key -> name in the page's language (department names are public)."""
-    with unit() as uow:
-        return {key: title_of(name, key) for key, name in matters.department_names(uow).items()}
+    return {key: title_of(name, key) for key, name in catalogue.department_names(runtime()).items()}
 
 
 def init_pages(app: Flask) -> None:
@@ -46,8 +46,12 @@ def init_pages(app: Flask) -> None:
 
     @app.context_processor
     def _page_globals():
-        return {"lang": select_locale(), "status_label": status_label, "js_strings": js_strings,
-                "department_names": _department_names}
+        return {
+            "lang": select_locale(),
+            "status_label": status_label,
+            "js_strings": js_strings,
+            "department_names": _department_names,
+        }
 
     @app.after_request
     def _remember_language(response):

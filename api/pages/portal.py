@@ -1,16 +1,17 @@
 """The applicant portal: catalogue, 一次告知, the one form, receipt, progress, 补正, rating."""
+
 from __future__ import annotations
 
 import segno
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from engine import applicant, cases, matters, studio
 from engine.errors import NotFound
-from engine.receipts import receipt_pdf
+from engine.services import catalogue as catalogue_service
+from engine.services import tracking
 
-from ..context import runtime, unit
-from ..routes.matters import matter_view
+from ..context import runtime
+from ..receipts import receipt_pdf
 from .text import title_of
 
 bp = Blueprint("portal", __name__)
@@ -18,19 +19,19 @@ bp = Blueprint("portal", __name__)
 
 @bp.get("/")
 def catalogue():
-    with unit() as uow:
-        items = [{"key": m.key, "version": m.version, "title": title_of(m.title, m.key)}
-                 for m in matters.catalogue(uow)]
+    items = [
+        {"key": m["key"], "version": m["version"], "title": title_of(m["title"], m["key"])}
+        for m in catalogue_service.catalogue(runtime())
+    ]
     return render_template("portal/catalogue.html", matters=items)
 
 
 @bp.get("/matters/<key>")
 def matter(key: str):
-    with unit() as uow:
-        try:
-            view = matter_view(matters.latest(uow, key))
-        except NotFound:
-            return render_template("portal/track.html", not_found=True), 404
+    try:
+        view = catalogue_service.matter(runtime(), key)
+    except NotFound:
+        return render_template("portal/track.html", not_found=True), 404
     return render_template("portal/matter.html", matter=view, title_of=title_of)
 
 
@@ -45,12 +46,10 @@ def track():
 def _progress(case_no: str) -> tuple[dict | None, str]:
     """The case's progress, or None when the number or the code is wrong."""
     code = request.args.get("code", "")
-    with unit() as uow:
-        try:
-            case = applicant.case_for_applicant(uow, runtime().settings.secret_key, case_no, code)
-        except NotFound:
-            return None, code
-        return applicant.progress(uow, case), code
+    try:
+        return tracking.progress(runtime(), case_no, code), code
+    except NotFound:
+        return None, code
 
 
 def _not_found():
@@ -66,8 +65,13 @@ def progress(case_no: str):
     state, code = _progress(case_no)
     if state is None:
         return _not_found()
-    return render_template("portal/progress.html", p=state, code=code, title_of=title_of,
-                           ended=state["status"] in cases.ENDED)
+    return render_template(
+        "portal/progress.html",
+        p=state,
+        code=code,
+        title_of=title_of,
+        ended=state["ended_at"] is not None,
+    )
 
 
 @bp.get("/cases/<case_no>/receipt")
@@ -77,8 +81,9 @@ def receipt(case_no: str):
         return _not_found()
     url = _progress_url(case_no, code)
     qr = Markup(segno.make(url, error="m").svg_inline(scale=4, title="progress"))
-    return render_template("portal/receipt.html", p=state, code=code, qr=qr, url=url,
-                           title_of=title_of)
+    return render_template(
+        "portal/receipt.html", p=state, code=code, qr=qr, url=url, title_of=title_of
+    )
 
 
 @bp.get("/cases/<case_no>/receipt.pdf")
@@ -87,9 +92,14 @@ def receipt_file(case_no: str):
     if state is None:
         return _not_found()
     pdf = receipt_pdf(state, code, _progress_url(case_no, code))
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="receipt-{case_no}.pdf"',
-        "Cache-Control": "no-store"})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="receipt-{case_no}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.get("/cases/<case_no>/supplement")
@@ -99,7 +109,9 @@ def supplement(case_no: str):
         return _not_found()
     if state["status"] != "awaiting_supplement":
         return redirect(url_for("portal.progress", case_no=case_no, code=code))
-    with unit() as uow:
-        form = studio.form_schema(uow, state["matter"]["key"], state["matter"]["version"])
-    return render_template("portal/supplement.html", p=state, code=code, form=form,
-                           title_of=title_of)
+    form = catalogue_service.form_schema(
+        runtime(), state["matter"]["key"], state["matter"]["version"]
+    )
+    return render_template(
+        "portal/supplement.html", p=state, code=code, form=form, title_of=title_of
+    )

@@ -1,4 +1,5 @@
 """The analyst studio: matter library, the BPMN modeler, package upload, SLA dashboard."""
+
 from __future__ import annotations
 
 import csv
@@ -7,11 +8,11 @@ from datetime import datetime
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from engine import studio
 from engine.errors import Invalid
-from engine.metrics import metrics
+from engine.services import studio
+from engine.services.metrics import service_metrics
 
-from ..context import staff_unit
+from ..context import bearer_token, runtime
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
@@ -34,19 +35,16 @@ def dashboard():
 @bp.get("/data/matters/<key>/diagram")
 def diagram(key: str):
     version = request.args.get("version", type=int)
-    with staff_unit() as (uow, actor):
-        actor.require_role("analyst")
-        return jsonify(studio.process_diagram(uow, key, version))
+    return jsonify(studio.process_diagram(runtime(), bearer_token(), key, version))
 
 
 @bp.post("/data/matters/<key>/diagram")
 def deploy_diagram(key: str):
     """Deploy the edited diagram as the matter's next version (422 lists every problem)."""
     body = request.get_json(silent=True) or {}
-    with staff_unit() as (uow, actor):
-        matter = studio.redeploy_with_diagram(uow, actor, key, body.get("bpmn_xml"))
-        uow.commit()
-        return jsonify({"key": matter.key, "version": matter.version}), 201
+    xml = body.get("bpmn_xml") if isinstance(body, dict) else None
+    deployed = studio.redeploy_with_diagram(runtime(), bearer_token(), key, xml)
+    return jsonify({"key": deployed["key"], "version": deployed["version"]}), 201
 
 
 @bp.post("/data/package-diagram")
@@ -55,9 +53,9 @@ def package_diagram():
     upload = request.files.get("package")
     if upload is None:
         raise Invalid("a package is required", errors={"package": ["is required"]})
-    with staff_unit() as (_uow, actor):
-        actor.require_role("analyst")
-    return jsonify(studio.package_diagram(upload.read(20 * 1024 * 1024 + 1)))
+    return jsonify(
+        studio.package_diagram(runtime(), bearer_token(), upload.read(20 * 1024 * 1024 + 1))
+    )
 
 
 def _metric_rows() -> list[list]:
@@ -69,21 +67,60 @@ def _metric_rows() -> list[list]:
                 args[name] = datetime.fromisoformat(value)
             except ValueError:
                 raise Invalid(f"{name} is not a date", errors={name: ["not an ISO date"]}) from None
-    with staff_unit() as (uow, actor):
-        figures = metrics(uow, actor, request.args.get("matter") or None,
-                          request.args.get("department") or None,
-                          args.get("from"), args.get("to"))
-    rows = [["scope", "key", "cases_or_tasks", "completed", "on_time_rate", "yellow", "red",
-             "rating_count", "rating_mean", "rating_share_4_5"]]
+    figures = service_metrics(
+        runtime(),
+        bearer_token(),
+        request.args.get("matter") or None,
+        request.args.get("department") or None,
+        args.get("from"),
+        args.get("to"),
+    )
+    rows = [
+        [
+            "scope",
+            "key",
+            "cases_or_tasks",
+            "completed",
+            "on_time_rate",
+            "yellow",
+            "red",
+            "rating_count",
+            "rating_mean",
+            "rating_share_4_5",
+        ]
+    ]
     for scope, table in (("total", {"all": figures["total"]}), ("matter", figures["matters"])):
         for key, f in table.items():
             r = f["ratings"]
-            rows.append([scope, key, f["cases"], f["by_status"].get("completed", 0),
-                         f["on_time_rate"], f["yellow"], f["red"], r["count"], r["mean"],
-                         r["share_4_5"]])
+            rows.append(
+                [
+                    scope,
+                    key,
+                    f["cases"],
+                    f["by_status"].get("completed", 0),
+                    f["on_time_rate"],
+                    f["yellow"],
+                    f["red"],
+                    r["count"],
+                    r["mean"],
+                    r["share_4_5"],
+                ]
+            )
     for key, f in figures["departments"].items():
-        rows.append(["department", key, f["tasks"], f["completed"], f["on_time_rate"],
-                     f["yellow"], f["red"], None, None, None])
+        rows.append(
+            [
+                "department",
+                key,
+                f["tasks"],
+                f["completed"],
+                f["on_time_rate"],
+                f["yellow"],
+                f["red"],
+                None,
+                None,
+                None,
+            ]
+        )
     return rows
 
 
@@ -91,13 +128,17 @@ def _metric_rows() -> list[list]:
 def metrics_csv():
     buffer = io.StringIO()
     csv.writer(buffer).writerows(_metric_rows())
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="metrics.csv"'})
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="metrics.csv"'},
+    )
 
 
 @bp.get("/data/metrics.xlsx")
 def metrics_xlsx():
     from openpyxl import Workbook
+
     book = Workbook()
     sheet = book.active
     sheet.title = "metrics"
@@ -105,6 +146,8 @@ def metrics_xlsx():
         sheet.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
-    return Response(buffer.getvalue(), headers={
-        "Content-Disposition": 'attachment; filename="metrics.xlsx"'},
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return Response(
+        buffer.getvalue(),
+        headers={"Content-Disposition": 'attachment; filename="metrics.xlsx"'},
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -3,13 +3,14 @@
 The pages are shells; their script calls the JSON API with the token from
 POST /api/auth/login. `/staff/data/...` adds what the API does not carry.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
 
-from engine import studio
+from engine.services import studio
 
-from ..context import staff_unit
+from ..context import bearer_token, runtime
 
 bp = Blueprint("workbench", __name__, url_prefix="/staff")
 
@@ -37,5 +38,4 @@ def case(case_no: str):
 @bp.get("/data/cases/<case_no>/tasks/<int:task_id>")
 def task_data(case_no: str, task_id: int):
     """The task's output form and the materials a 补正 may name."""
-    with staff_unit() as (uow, actor):
-        return jsonify(studio.task_page(uow, actor, case_no, task_id))
+    return jsonify(studio.task_page(runtime(), bearer_token(), case_no, task_id))

@@ -1,33 +1,32 @@
 """The applicant's side: one intake, progress, 补正, withdrawal, rating."""
+
 from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from engine import applicant, cases
-from engine.errors import Invalid
+from engine.services import intake, tracking
 
-from ..context import runtime, unit
-from ..schemas import (CodeArgsSchema, IntakeResultSchema, IntakeSchema, ProblemSchema,
-                       ProgressSchema, RatingSchema, StatusSchema, SupplementSchema,
-                       WithdrawSchema)
+from ..context import runtime
+from ..schemas import (
+    CodeArgsSchema,
+    IntakeResultSchema,
+    IntakeSchema,
+    ProblemSchema,
+    ProgressSchema,
+    RatingSchema,
+    StatusSchema,
+    SupplementSchema,
+    WithdrawSchema,
+)
 
-blp = Blueprint("cases", __name__, url_prefix="/api",
-                description="Applicants: submit once, follow progress, supplement, rate")
-
-
-def _secret() -> str:
-    return runtime().settings.secret_key
-
-
-def _act(case_no: str, code: str, action, *args):
-    """An applicant's action on their case (locked), committed as one unit."""
-    with unit() as uow:
-        case = applicant.case_for_applicant(uow, _secret(), case_no, code, lock=True)
-        result = action(uow, case, *args)
-        uow.commit()
-        return result
+blp = Blueprint(
+    "cases",
+    __name__,
+    url_prefix="/api",
+    description="Applicants: submit once, follow progress, supplement, rate",
+)
 
 
 @blp.route("/matters/<key>/cases")
@@ -35,23 +34,17 @@ class Intake(MethodView):
     @blp.arguments(IntakeSchema())
     @blp.response(201, IntakeResultSchema)
     @blp.alt_response(404, schema=ProblemSchema, description="no such matter")
-    @blp.alt_response(409, schema=ProblemSchema,
-                      description="Idempotency-Key reused for a different request")
+    @blp.alt_response(
+        409, schema=ProblemSchema, description="Idempotency-Key reused for a different request"
+    )
     @blp.alt_response(422, schema=ProblemSchema, description="per-field problems")
     def post(self, body, key):
         """Submit the one form (一表申请). Send an Idempotency-Key to make retries safe:
         a repeat answers exactly as the first time (plus `Idempotent-Replayed: true`)."""
-        idempotency_key = request.headers.get("Idempotency-Key")
-        if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
-            raise Invalid("bad Idempotency-Key",
-                          errors={"Idempotency-Key": ["1 to 200 characters"]})
-        with unit() as uow:
-            case, created = cases.submit_case(uow, key, body["applicant"], body["form"],
-                                              idempotency_key)
-            uow.commit()
-            return {"case_no": case.case_no, "query_code": cases.query_code(_secret(), case),
-                    "status": case.status, "submitted_at": case.submitted_at}, \
-                201, {} if created else {"Idempotent-Replayed": "true"}
+        receipt, created = intake.submit(
+            runtime(), key, body["applicant"], body["form"], request.headers.get("Idempotency-Key")
+        )
+        return receipt, 201, {} if created else {"Idempotent-Replayed": "true"}
 
 
 @blp.route("/cases/<case_no>/progress")
@@ -61,9 +54,7 @@ class Progress(MethodView):
     @blp.alt_response(404, schema=ProblemSchema, description="unknown case or wrong code")
     def get(self, args, case_no):
         """Where the case stands: steps per department, due dates, the public timeline."""
-        with unit() as uow:
-            case = applicant.case_for_applicant(uow, _secret(), case_no, args["code"])
-            return applicant.progress(uow, case)
+        return tracking.progress(runtime(), case_no, args["code"])
 
 
 @blp.route("/cases/<case_no>/supplement")
@@ -76,7 +67,7 @@ class Supplement(MethodView):
     @blp.alt_response(422, schema=ProblemSchema)
     def post(self, args, body, case_no):
         """补正: patch the form with what was missing; the clock resumes."""
-        return _act(case_no, args["code"], applicant.supplement, body["form"], body.get("note"))
+        return tracking.supplement(runtime(), case_no, args["code"], body["form"], body.get("note"))
 
 
 @blp.route("/cases/<case_no>/withdraw")
@@ -88,7 +79,7 @@ class Withdraw(MethodView):
     @blp.alt_response(409, schema=ProblemSchema, description="the case has ended")
     def post(self, args, body, case_no):
         """Withdraw the application (撤回)."""
-        return _act(case_no, args["code"], applicant.withdraw, (body or {}).get("reason"))
+        return tracking.withdraw(runtime(), case_no, args["code"], (body or {}).get("reason"))
 
 
 @blp.route("/cases/<case_no>/rating")
@@ -101,4 +92,4 @@ class Rate(MethodView):
     @blp.alt_response(422, schema=ProblemSchema)
     def post(self, args, body, case_no):
         """好差评: 1 (非常不满意) to 5 (非常满意), once the case has ended."""
-        return _act(case_no, args["code"], applicant.rate, body["score"], body.get("comment"))
+        return tracking.rate(runtime(), case_no, args["code"], body["score"], body.get("comment"))

@@ -1,17 +1,21 @@
 """The calendar arithmetic, exposed."""
+
 from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from engine.clock.calendar import add_from_query
-from engine.errors import Invalid, NotFound
+from engine.services import calendar as calendar_service
 
 from ..schemas import CalendarArgsSchema, DueSchema, ProblemSchema
 
-blp = Blueprint("calendar", __name__, url_prefix="/api/calendar",
-                description="Working-day arithmetic (调休 included)")
+blp = Blueprint(
+    "calendar",
+    __name__,
+    url_prefix="/api/calendar",
+    description="Working-day arithmetic (调休 included)",
+)
 
 
 @blp.route("/<calendar>/add")
@@ -23,16 +27,4 @@ class Add(MethodView):
     def get(self, args, calendar):
         """`from` + workdays / workhours / days / hours / iso → due_at."""
         params = {k: v for k, v in request.args.items() if k != "from"}
-        try:
-            return {"due_at": add_from_query(calendar, args["from_"], params)}
-        except KeyError:
-            raise NotFound(f"no calendar {calendar!r}") from None
-        except ValueError as exc:
-            raise Invalid(str(exc), errors={_named(str(exc)): [str(exc)]}) from None
-
-
-def _named(message: str) -> str:
-    for name in ("from", "workdays", "workhours", "days", "hours", "iso"):
-        if name in message:
-            return name
-    return "query"
+        return calendar_service.add(calendar, args["from_"], params)

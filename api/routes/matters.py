@@ -1,31 +1,30 @@
 """Matter catalogue (public) and package deployment (analysts)."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from engine import matters
 from engine.errors import Invalid
-from engine.workflow.specs import compiled
+from engine.services import catalogue
 
-from ..context import staff_unit, unit
-from ..schemas import DeployArgsSchema, MatterSchema, MatterSummarySchema, MatterVersionSchema, \
-    ProblemSchema
+from ..context import bearer_token, runtime
+from ..schemas import (
+    DeployArgsSchema,
+    MatterSchema,
+    MatterSummarySchema,
+    MatterVersionSchema,
+    ProblemSchema,
+)
 
-blp = Blueprint("matters", __name__, url_prefix="/api/matters",
-                description="The catalogue of matters (事项) and their deployment")
+blp = Blueprint(
+    "matters",
+    __name__,
+    url_prefix="/api/matters",
+    description="The catalogue of matters (事项) and their deployment",
+)
 
-MAX_PACKAGE_BYTES = 20 * 1024 * 1024
-
-
-def matter_view(matter) -> dict:
-    package = compiled(matter).package
-    return {"key": matter.key, "version": matter.version, "title": matter.title,
-            "deployed_at": matter.deployed_at, "form": matter.form_schema,
-            "materials": package.materials, "deadline": package.deadline,
-            "calendar": package.calendar,
-            "departments": {key: {"name": d.get("name"), "lead": bool(d.get("lead"))}
-                            for key, d in package.departments.items()}}
+MAX_PACKAGE_BYTES = catalogue.MAX_PACKAGE_BYTES
 
 
 @blp.route("")
@@ -33,8 +32,7 @@ class Catalogue(MethodView):
     @blp.response(200, MatterSummarySchema(many=True))
     def get(self):
         """The catalogue: the newest version of every matter."""
-        with unit() as uow:
-            return matters.catalogue(uow)
+        return catalogue.catalogue(runtime())
 
     @blp.arguments(DeployArgsSchema(), location="files")
     @blp.response(201, MatterVersionSchema)
@@ -46,12 +44,11 @@ class Catalogue(MethodView):
         upload = args["package"]
         data = upload.read(MAX_PACKAGE_BYTES + 1)
         if len(data) > MAX_PACKAGE_BYTES:
-            raise Invalid("the package is too large",
-                          errors={"package": [f"at most {MAX_PACKAGE_BYTES} bytes"]})
-        with staff_unit() as (uow, actor):
-            matter = matters.deploy(uow, actor, data)
-            uow.commit()
-            return matter
+            raise Invalid(
+                "the package is too large",
+                errors={"package": [f"at most {MAX_PACKAGE_BYTES} bytes"]},
+            )
+        return catalogue.deploy_package(runtime(), bearer_token(), data)
 
 
 @blp.route("/<key>")
@@ -60,8 +57,7 @@ class MatterDetail(MethodView):
     @blp.alt_response(404, schema=ProblemSchema)
     def get(self, key):
         """The newest version: its one form, materials (一次告知), deadlines, departments."""
-        with unit() as uow:
-            return matter_view(matters.latest(uow, key))
+        return catalogue.matter(runtime(), key)
 
 
 @blp.route("/<key>/versions")
@@ -70,5 +66,4 @@ class MatterVersions(MethodView):
     @blp.alt_response(404, schema=ProblemSchema)
     def get(self, key):
         """Every deployed version of a matter."""
-        with unit() as uow:
-            return matters.versions(uow, key)
+        return catalogue.versions(runtime(), key)

@@ -1,5 +1,6 @@
 """Metrics: the service figures for supervisors and analysts (`/api/metrics`), and
 the operators' Prometheus endpoint (`/metrics`)."""
+
 from __future__ import annotations
 
 import time
@@ -8,15 +9,22 @@ from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 
-from engine.metrics import metrics
-from engine.monitoring import EngineCollector
+from engine.services import metrics as service_figures
+from engine.services.monitoring import timer_figures
 
-from ..context import staff_unit
+from ..context import bearer_token, runtime
 from ..schemas import MetricsArgsSchema, ProblemSchema
 
-blp = Blueprint("metrics", __name__, url_prefix="/api/metrics",
-                description="On-time rate, yellow/red cards, ratings")
+LAG_BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+blp = Blueprint(
+    "metrics",
+    __name__,
+    url_prefix="/api/metrics",
+    description="On-time rate, yellow/red cards, ratings",
+)
 
 
 @blp.route("")
@@ -27,9 +35,51 @@ class Metrics(MethodView):
     @blp.alt_response(422, schema=ProblemSchema)
     def get(self, args):
         """Figures per matter and per department, for cases submitted in [from, to)."""
-        with staff_unit() as (uow, actor):
-            return metrics(uow, actor, args.get("matter"), args.get("department"),
-                           args.get("from_"), args.get("to"))
+        return service_figures.service_metrics(
+            runtime(),
+            bearer_token(),
+            args.get("matter"),
+            args.get("department"),
+            args.get("from_"),
+            args.get("to"),
+        )
+
+
+class EngineCollector:
+    """Prometheus' view of the engine's operator figures (engine.services.monitoring)."""
+
+    def __init__(self, runtime):
+        self.runtime = runtime
+
+    def collect(self):
+        figures = timer_figures(self.runtime)
+        pending = GaugeMetricFamily(
+            "onething_timers_pending", "Timers not yet fired nor cancelled", labels=["kind"]
+        )
+        for kind, count in figures["pending"].items():
+            pending.add_metric([kind], count)
+        yield pending
+        yield GaugeMetricFamily(
+            "onething_timers_overdue",
+            "Pending timers more than 2 s past their due time",
+            value=figures["overdue"],
+        )
+        lags = figures["lags"]
+        buckets = [(str(bound), sum(1 for v in lags if v <= bound)) for bound in LAG_BUCKETS]
+        buckets.append(("+Inf", len(lags)))
+        yield HistogramMetricFamily(
+            "onething_timer_lag_seconds",
+            "fired_at - due_at of timers fired in the last 15 minutes",
+            buckets=buckets,
+            sum_value=sum(lags),
+        )
+        depth = GaugeMetricFamily(
+            "onething_queue_depth", "Jobs waiting in the RQ queue", labels=["queue"]
+        )
+        name, count = figures["queue"]
+        if count is not None:
+            depth.add_metric([name], count)
+        yield depth
 
 
 def init_prometheus(app, runtime) -> None:
@@ -39,8 +89,12 @@ def init_prometheus(app, runtime) -> None:
     the timer and queue figures come from the shared database and Redis."""
     registry = CollectorRegistry()
     registry.register(EngineCollector(runtime))
-    latency = Histogram("onething_request_seconds", "HTTP request latency",
-                        ["method", "endpoint", "status"], registry=registry)
+    latency = Histogram(
+        "onething_request_seconds",
+        "HTTP request latency",
+        ["method", "endpoint", "status"],
+        registry=registry,
+    )
 
     @app.before_request
     def _started():
@@ -50,8 +104,11 @@ def init_prometheus(app, runtime) -> None:
     def _observed(response):
         started = g.pop("onething_started", None)
         if started is not None:
-            latency.labels(request.method, request.url_rule.rule if request.url_rule else "-",
-                           str(response.status_code)).observe(time.perf_counter() - started)
+            latency.labels(
+                request.method,
+                request.url_rule.rule if request.url_rule else "-",
+                str(response.status_code),
+            ).observe(time.perf_counter() - started)
         return response
 
     def prometheus_metrics():

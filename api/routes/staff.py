@@ -1,12 +1,13 @@
 """Staff accounts: login and user management."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from engine import staff
+from engine.services import accounts
 
-from ..context import runtime, staff_unit, unit
+from ..context import bearer_token, runtime
 from ..schemas import LoginSchema, ProblemSchema, TokenSchema, UserInSchema, UserSchema
 
 blp = Blueprint("staff", __name__, url_prefix="/api", description="Staff login and accounts")
@@ -19,11 +20,7 @@ class Login(MethodView):
     @blp.alt_response(401, schema=ProblemSchema, description="wrong username or password")
     def post(self, body):
         """Log in; use the token as 'Authorization: Bearer <token>'."""
-        with unit() as uow:
-            token, expires_at = staff.login(uow, body["username"], body["password"],
-                                            runtime().settings.token_ttl_hours)
-            uow.commit()
-            return {"token": token, "expires_at": expires_at}
+        return accounts.log_in(runtime(), body["username"], body["password"])
 
 
 @blp.route("/users")
@@ -33,8 +30,7 @@ class Users(MethodView):
     @blp.alt_response(403, schema=ProblemSchema)
     def get(self):
         """All staff accounts (admins)."""
-        with staff_unit() as (uow, actor):
-            return staff.list_users(uow, actor)
+        return accounts.users(runtime(), bearer_token())
 
     @blp.arguments(UserInSchema())
     @blp.response(201, UserSchema)
@@ -44,12 +40,15 @@ class Users(MethodView):
     @blp.alt_response(422, schema=ProblemSchema)
     def post(self, body):
         """Create a staff account with departments and roles (admins)."""
-        with staff_unit() as (uow, actor):
-            user = staff.create_user(uow, actor, body["username"], body["password"],
-                                     body.get("display_name", ""), body["departments"],
-                                     body["roles"])
-            uow.commit()
-            return user
+        return accounts.add_user(
+            runtime(),
+            bearer_token(),
+            body["username"],
+            body["password"],
+            body.get("display_name", ""),
+            body["departments"],
+            body["roles"],
+        )
 
 
 @blp.route("/me")
@@ -58,5 +57,4 @@ class Me(MethodView):
     @blp.alt_response(401, schema=ProblemSchema)
     def get(self):
         """Who the token belongs to."""
-        with staff_unit() as (uow, actor):
-            return staff.user_named(uow, actor.username)
+        return accounts.me(runtime(), bearer_token())

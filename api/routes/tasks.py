@@ -1,29 +1,49 @@
 """The department worklist and what staff do to tasks and cases."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from engine import case_view, handling
+from engine.services import tasks
 
-from ..context import staff_unit
-from ..schemas import (CompleteSchema, DiagramSchema, ExtendSchema, ProblemSchema, ReasonSchema,
-                       StaffCaseSchema, StatusSchema, SuspendSchema, TaskSchema,
-                       TaskSupplementSchema, WorklistArgsSchema)
+from ..context import bearer_token, runtime
+from ..schemas import (
+    CompleteSchema,
+    DiagramSchema,
+    ExtendSchema,
+    ProblemSchema,
+    ReasonSchema,
+    StaffCaseSchema,
+    StatusSchema,
+    SuspendSchema,
+    TaskSchema,
+    TaskSupplementSchema,
+    WorklistArgsSchema,
+)
 
-blp = Blueprint("tasks", __name__, url_prefix="/api",
-                description="Department staff: worklist, handling, case view")
+blp = Blueprint(
+    "tasks",
+    __name__,
+    url_prefix="/api",
+    description="Department staff: worklist, handling, case view",
+)
 
-_COMMON = [(401, "not logged in"), (404, "no such task in your departments"),
-           (409, "the task or case is in the wrong state (named in detail)")]
+_COMMON = [
+    (401, "not logged in"),
+    (404, "no such task in your departments"),
+    (409, "the task or case is in the wrong state (named in detail)"),
+]
 
 
 def documented(*extra):
     """Document the error responses every task action can give."""
+
     def decorate(func):
         for status, description in _COMMON + list(extra):
             func = blp.alt_response(status, schema=ProblemSchema, description=description)(func)
         return func
+
     return decorate
 
 
@@ -34,16 +54,17 @@ class Worklist(MethodView):
     @blp.alt_response(401, schema=ProblemSchema)
     def get(self, args):
         """My departments' open tasks (or `state=`), soonest due first."""
-        with staff_unit() as (uow, actor):
-            return handling.worklist(uow, actor, args.get("department"), args.get("state"),
-                                     args.get("warning"))
+        return tasks.worklist(
+            runtime(),
+            bearer_token(),
+            args.get("department"),
+            args.get("state"),
+            args.get("warning"),
+        )
 
 
 def _task_action(action, *args):
-    with staff_unit() as (uow, actor):
-        result = action(uow, actor, *args)
-        uow.commit()
-        return result
+    return action(runtime(), bearer_token(), *args)
 
 
 @blp.route("/tasks/<int:task_id>/claim")
@@ -52,7 +73,7 @@ class Claim(MethodView):
     @documented()
     def post(self, task_id):
         """Take a ready task (办理中)."""
-        return _task_action(handling.claim, task_id)
+        return _task_action(tasks.claim, task_id)
 
 
 @blp.route("/tasks/<int:task_id>/unclaim")
@@ -61,7 +82,7 @@ class Unclaim(MethodView):
     @documented()
     def post(self, task_id):
         """Put a claimed task back on the department's worklist."""
-        return _task_action(handling.unclaim, task_id)
+        return _task_action(tasks.unclaim, task_id)
 
 
 @blp.route("/tasks/<int:task_id>/complete")
@@ -71,7 +92,7 @@ class Complete(MethodView):
     @documented((422, "the output fails the task's form"))
     def post(self, body, task_id):
         """Finish the task with the department's output (`data`)."""
-        return _task_action(handling.complete, task_id, body["data"])
+        return _task_action(tasks.complete, task_id, body["data"])
 
 
 @blp.route("/tasks/<int:task_id>/supplement")
@@ -81,8 +102,7 @@ class RequestSupplement(MethodView):
     @documented((422, "reason and missing items are required"))
     def post(self, body, task_id):
         """补正: return the case to the applicant with everything missing (一次告知)."""
-        return _task_action(handling.request_supplement, task_id, body["reason"],
-                            body["missing"])
+        return _task_action(tasks.request_supplement, task_id, body["reason"], body["missing"])
 
 
 @blp.route("/tasks/<int:task_id>/refuse")
@@ -92,7 +112,7 @@ class Refuse(MethodView):
     @documented((422, "a reason is required"))
     def post(self, body, task_id):
         """不予受理 / 不予许可: end the case with a reason the applicant sees."""
-        return _task_action(handling.refuse, task_id, body["reason"])
+        return _task_action(tasks.refuse, task_id, body["reason"])
 
 
 @blp.route("/tasks/<int:task_id>/suspend")
@@ -102,7 +122,7 @@ class Suspend(MethodView):
     @documented((422, "kind and reason are required"))
     def post(self, body, task_id):
         """特别程序: stop the clock for a hearing, inspection, expert review…"""
-        return _task_action(handling.suspend, task_id, body["kind"], body["reason"])
+        return _task_action(tasks.suspend, task_id, body["kind"], body["reason"])
 
 
 @blp.route("/tasks/<int:task_id>/resume")
@@ -111,7 +131,7 @@ class Resume(MethodView):
     @documented()
     def post(self, task_id):
         """End the special procedure; every deadline moves by the time it took."""
-        return _task_action(handling.resume, task_id)
+        return _task_action(tasks.resume, task_id)
 
 
 @blp.route("/cases/<case_no>")
@@ -121,8 +141,7 @@ class StaffCase(MethodView):
     @blp.alt_response(404, schema=ProblemSchema)
     def get(self, case_no):
         """The case as my departments may see it, with its history."""
-        with staff_unit() as (uow, actor):
-            return case_view.staff_view(uow, actor, case_no)
+        return tasks.staff_case(runtime(), bearer_token(), case_no)
 
 
 @blp.route("/cases/<case_no>/extend")
@@ -136,10 +155,7 @@ class Extend(MethodView):
     @blp.alt_response(422, schema=ProblemSchema)
     def post(self, body, case_no):
         """延期: a supervisor adds working days, with a reason the applicant sees."""
-        with staff_unit() as (uow, actor):
-            case = handling.extend(uow, actor, case_no, body["workdays"], body["reason"])
-            uow.commit()
-            return case
+        return tasks.extend(runtime(), bearer_token(), case_no, body["workdays"], body["reason"])
 
 
 @blp.route("/cases/<case_no>/diagram")
@@ -149,5 +165,4 @@ class Diagram(MethodView):
     @blp.alt_response(404, schema=ProblemSchema)
     def get(self, case_no):
         """The case's BPMN with its active and completed tasks."""
-        with staff_unit() as (uow, actor):
-            return case_view.diagram(uow, actor, case_no)
+        return tasks.diagram(runtime(), bearer_token(), case_no)

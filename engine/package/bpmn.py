@@ -5,28 +5,20 @@ so it cannot be made to read files or expand entities. Foreign extension
 attributes and elements (camunda:, zeebe:, bioc:, color:) are simply not
 read.
 """
+
 from __future__ import annotations
 
-import copy
 from collections import deque
 from dataclasses import dataclass, field
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.parser.task_parsers import GatewayParser
-from SpiffWorkflow.bpmn.parser.util import full_tag
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
-from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
-from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 
-from ..workflow.joins import ParallelJoin
+from ..process.parser import BPMN_NS, parse_specs, spiff_parser
+from ..process.xml_safety import XmlRefused, parse_xml
 from .model import Problems
-from .xml_safety import XmlRefused, parse_xml
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
-ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
-NS = {"bpmn": BPMN_NS, "zeebe": ZEEBE_NS}
+NS = {"bpmn": BPMN_NS}
 # The tasks SpiffWorkflow hands to people (`manual`): what the worklist shows.
 HUMAN_TASKS = ("userTask", "manualTask", "task")
 _CONTAINERS = ("subProcess", "transaction", "adHocSubProcess")
@@ -133,13 +125,21 @@ def check_references(model: ProcessModel, file: str, problems: Problems) -> bool
     for flow_id, ends in model.flows.items():
         for role, target in zip(("source", "target"), ends):
             if target not in model.node_ids:
-                problems.add(file, flow_id, f"the flow's {role} {target!r} is not an element "
-                                            f"of process '{model.process_id}'")
+                problems.add(
+                    file,
+                    flow_id,
+                    f"the flow's {role} {target!r} is not an element "
+                    f"of process '{model.process_id}'",
+                )
                 found = True
     for node_id, lane_id in model.lane_of.items():
         if node_id not in model.node_ids:
-            problems.add(file, lane_id, f"the lane lists {node_id!r}, which is not an element "
-                                        f"of process '{model.process_id}'")
+            problems.add(
+                file,
+                lane_id,
+                f"the lane lists {node_id!r}, which is not an element "
+                f"of process '{model.process_id}'",
+            )
             found = True
     return not found
 
@@ -173,50 +173,14 @@ def first_task_in_lane(model: ProcessModel, lane_id: str) -> str | None:
 
 # -- SpiffWorkflow --------------------------------------------------------------
 
-class _DecisionRefParser(BusinessRuleTaskParser):
-    """Also finds the decision where Camunda Modeler writes it (7: camunda:decisionRef,
-    8: zeebe:calledDecision), so such files run as drawn."""
 
-    @staticmethod
-    def get_decision_ref(node):
-        ref = (BusinessRuleTaskParser.get_decision_ref(node)
-               or node.get(f"{{{CAMUNDA_NS}}}decisionRef"))
-        if ref is None:
-            called = node.find("bpmn:extensionElements/zeebe:calledDecision", NS)
-            ref = called.get("decisionId") if called is not None else None
-        return ref
-
-
-class OnethingBpmnParser(SpiffBpmnParser):
-    OVERRIDE_PARSER_CLASSES = {
-        **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
-        full_tag("businessRuleTask"): (_DecisionRefParser, BusinessRuleTask),
-        full_tag("parallelGateway"): (GatewayParser, ParallelJoin),
-    }
-
-
-def spiff_parser(bpmn: dict[str, etree._Element], dmn: dict[str, etree._Element],
-                 validate: bool = True) -> OnethingBpmnParser:
-    """A parser fed with already safely parsed trees (the XSD check runs on copies)."""
-    parser = OnethingBpmnParser(validator=VALIDATOR if validate else None)
-    for name, root in dmn.items():
-        parser.add_dmn_xml(_copy(root), filename=name)
-    for name, root in bpmn.items():
-        parser.add_bpmn_xml(_copy(root), filename=name)
-    return parser
-
-
-def _copy(root: etree._Element) -> etree._Element:
-    return copy.deepcopy(root)  # the XSD check rewrites some tags in place
-
-
-def parse_specs(parser: OnethingBpmnParser, process_id: str):
-    spec = parser.get_spec(process_id)
-    return spec, parser.get_subprocess_specs(process_id)
-
-
-def check_with_spiff(bpmn: dict[str, etree._Element], dmn: dict[str, etree._Element],
-                     process_id: str, process_file: str, problems: Problems) -> None:
+def check_with_spiff(
+    bpmn: dict[str, etree._Element],
+    dmn: dict[str, etree._Element],
+    process_id: str,
+    process_file: str,
+    problems: Problems,
+) -> None:
     """Let SpiffWorkflow parse it all; report its complaint with the element it names."""
     try:
         parse_specs(spiff_parser(bpmn, dmn), process_id)
@@ -228,15 +192,8 @@ def check_with_spiff(bpmn: dict[str, etree._Element], dmn: dict[str, etree._Elem
             message = f"{message} (line {exc.line_number})"
         problems.add(file, exc.id or None, message)
     except Exception as exc:  # noqa: BLE001 - any parser crash is a problem to report
-        problems.add(process_file, None, f"SpiffWorkflow cannot parse the process: "
-                                         f"{exc.__class__.__name__}: {exc}")
-
-
-def build_specs(package):
-    """(spec, subprocess_specs) for `BpmnWorkflow(spec, subprocess_specs, script_engine=...)`.
-
-    The package was validated when loaded, so the XSD check is skipped here.
-    """
-    bpmn = {name: parse_xml(package.files[name]) for name in package.bpmn_files}
-    dmn = {name: parse_xml(package.files[name]) for name in package.dmn_files}
-    return parse_specs(spiff_parser(bpmn, dmn, validate=False), package.process_id)
+        problems.add(
+            process_file,
+            None,
+            f"SpiffWorkflow cannot parse the process: {exc.__class__.__name__}: {exc}",
+        )

@@ -1,8 +1,11 @@
 """What a loaded matter package is, and how its problems are reported."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..domain.matter import MatterSettings
 
 
 @dataclass(frozen=True)
@@ -26,9 +29,11 @@ class PackageInvalid(Exception):
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
-        super().__init__(f"{len(self.problems)} problem(s): "
-                         + "; ".join(str(p) for p in self.problems[:5])
-                         + (" ..." if len(self.problems) > 5 else ""))
+        super().__init__(
+            f"{len(self.problems)} problem(s): "
+            + "; ".join(str(p) for p in self.problems[:5])
+            + (" ..." if len(self.problems) > 5 else "")
+        )
 
 
 class Problems:
@@ -61,6 +66,9 @@ class UserTaskInfo:
 
 @dataclass(frozen=True)
 class MatterPackage:
+    """A validated package: its files, its process, and its settings (typed, defaults
+    applied: engine.domain.matter)."""
+
     key: str
     title: dict
     process_id: str
@@ -68,13 +76,7 @@ class MatterPackage:
     bpmn_files: list[str]
     dmn_files: list[str]
     form_schema: dict
-    calendar: str
-    deadline: dict
-    departments: dict[str, dict]
-    lead_department: str
-    tasks: dict[str, dict]
-    materials: list[dict]
-    acceptance: str | None
+    settings: MatterSettings
     user_tasks: dict[str, UserTaskInfo]
     lane_ids_by_name: dict[str, str]
     raw: dict = field(repr=False)
@@ -86,30 +88,16 @@ class MatterPackage:
     def files_as_text(self) -> dict[str, str]:
         return {name: data.decode("utf-8") for name, data in self.files.items()}
 
-    def materials_for(self, form: dict) -> list[dict]:
-        """The materials this applicant must provide (一次告知): those without a
-        `when`, and those whose `when` holds for the form.
-
-        A `when` that cannot be evaluated (a field the form lacks) keeps its
-        material on the list: telling the applicant one thing too many is
-        better than a second trip.
-        """
-        from engine.sandbox import evaluate
-
-        needed = []
-        for material in self.materials:
-            when = material.get("when")
-            try:
-                wanted = when is None or bool(evaluate(when, form))
-            except Exception:  # noqa: BLE001 - any failure means: ask for it
-                wanted = True
-            if wanted:
-                needed.append(material)
-        return needed
-
 
 def describe(value: Any) -> str:
     """A short name for a YAML value's type, for messages."""
-    names = {dict: "a mapping", list: "a list", str: "text", bool: "true/false",
-             int: "a number", float: "a number", type(None): "empty"}
+    names = {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        type(None): "empty",
+    }
     return names.get(type(value), type(value).__name__)

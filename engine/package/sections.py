@@ -1,5 +1,6 @@
 """Checking matter.yaml's departments, tasks, materials and acceptance
 against the form schema and the BPMN process they refer to."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,14 +10,21 @@ from engine.sandbox import check_source
 from .bpmn import ProcessModel, first_task_in_lane
 from .model import Problems, describe
 from .sources import MATTER_FILE
-from .validate import (TASK_KEYS, check_duration, check_file_ref, check_json_schema,
-                       check_text, load_json_schema)
+from .validate import (
+    TASK_KEYS,
+    check_duration,
+    check_file_ref,
+    check_json_schema,
+    check_text,
+    load_json_schema,
+)
 
 DEPARTMENT_KEYS = ("name", "lead", "sees")
 MAX_REF_DEPTH = 32
 
 
 # -- departments ----------------------------------------------------------------
+
 
 def check_departments(raw: dict, problems: Problems) -> tuple[dict[str, dict], str | None]:
     """The departments and the id of the one lead department (None if not exactly one)."""
@@ -26,12 +34,16 @@ def check_departments(raw: dict, problems: Problems) -> tuple[dict[str, dict], s
     if not isinstance(departments, dict) or not departments:
         problems.add(MATTER_FILE, "departments", "must map each lane id to a department")
         return {}, None
-    leads = [lane_id for lane_id, department in departments.items()
-             if _check_department(lane_id, department, problems)]
+    leads = [
+        lane_id
+        for lane_id, department in departments.items()
+        if _check_department(lane_id, department, problems)
+    ]
     if len(leads) != 1:
         found = f" (found {len(leads)}: {', '.join(map(str, leads))})" if leads else ""
-        problems.add(MATTER_FILE, "departments", f"exactly one department must have "
-                                                 f"'lead: true'{found}")
+        problems.add(
+            MATTER_FILE, "departments", f"exactly one department must have 'lead: true'{found}"
+        )
     return departments, leads[0] if len(leads) == 1 else None
 
 
@@ -39,21 +51,28 @@ def _check_department(lane_id: Any, department: Any, problems: Problems) -> bool
     """Problems of one department; True when it is marked lead."""
     element = f"departments.{lane_id}"
     if not isinstance(department, dict):
-        problems.add(MATTER_FILE, element, f"must be a mapping {{name, lead, sees}}, "
-                                           f"not {describe(department)}")
+        problems.add(
+            MATTER_FILE,
+            element,
+            f"must be a mapping {{name, lead, sees}}, not {describe(department)}",
+        )
         return False
     for key in department:
         if key not in DEPARTMENT_KEYS:
-            problems.add(MATTER_FILE, f"{element}.{key}", f"unknown key (known: "
-                                                          f"{', '.join(DEPARTMENT_KEYS)})")
+            problems.add(
+                MATTER_FILE,
+                f"{element}.{key}",
+                f"unknown key (known: {', '.join(DEPARTMENT_KEYS)})",
+            )
     check_text(department.get("name"), f"{element}.name", problems)
     lead = department.get("lead", False)
     if not isinstance(lead, bool):
         problems.add(MATTER_FILE, f"{element}.lead", "must be true or false")
     sees = department.get("sees")
     if sees is not None and not (isinstance(sees, list) and all(isinstance(p, str) for p in sees)):
-        problems.add(MATTER_FILE, f"{element}.sees", "must be a list of form paths like "
-                                                     "shop/address")
+        problems.add(
+            MATTER_FILE, f"{element}.sees", "must be a list of form paths like shop/address"
+        )
     return lead is True
 
 
@@ -65,8 +84,11 @@ def check_sees(departments: dict[str, dict], form: dict, problems: Problems) -> 
             continue
         for index, path in enumerate(sees):
             if isinstance(path, str) and not _path_exists(form, path):
-                problems.add(MATTER_FILE, f"departments.{lane_id}.sees[{index}]",
-                             f"'{path}' is not a field of the form")
+                problems.add(
+                    MATTER_FILE,
+                    f"departments.{lane_id}.sees[{index}]",
+                    f"'{path}' is not a field of the form",
+                )
 
 
 def _path_exists(schema: dict, path: str) -> bool:
@@ -87,7 +109,7 @@ def _properties(root: dict, node: Any, depth: int = 0) -> dict[str, list]:
         return found
     node = _resolve(root, node)
     properties = node.get("properties")
-    for name, subschema in (properties.items() if isinstance(properties, dict) else ()):
+    for name, subschema in properties.items() if isinstance(properties, dict) else ():
         found.setdefault(name, []).append(subschema)
     branches = [b for key in ("allOf", "anyOf", "oneOf") for b in node.get(key) or []]
     branches += [node.get("then"), node.get("else")]
@@ -114,30 +136,45 @@ def _resolve(root: dict, node: dict) -> dict:
 
 # -- lanes ----------------------------------------------------------------------
 
-def check_lanes(departments: dict, model: ProcessModel, process_file: str,
-                problems: Problems) -> None:
+
+def check_lanes(
+    departments: dict, model: ProcessModel, process_file: str, problems: Problems
+) -> None:
     for lane_id, name in model.lanes.items():
         if lane_id not in departments:
-            problems.add(process_file, lane_id,
-                         f"lane {name or lane_id!r} is not a department in matter.yaml "
-                         "(departments are keyed by lane id)")
+            problems.add(
+                process_file,
+                lane_id,
+                f"lane {name or lane_id!r} is not a department in matter.yaml "
+                "(departments are keyed by lane id)",
+            )
     for lane_id in departments:
         if lane_id not in model.lanes:
-            problems.add(MATTER_FILE, f"departments.{lane_id}",
-                         f"no lane with id '{lane_id}' in process '{model.process_id}'")
+            problems.add(
+                MATTER_FILE,
+                f"departments.{lane_id}",
+                f"no lane with id '{lane_id}' in process '{model.process_id}'",
+            )
     for task_id, lane_id in model.task_lanes.items():
         if lane_id is None:
-            problems.add(process_file, task_id, f"user task {model.human_tasks[task_id]!r} "
-                                                "is not in any lane")
+            problems.add(
+                process_file,
+                task_id,
+                f"user task {model.human_tasks[task_id]!r} is not in any lane",
+            )
     names: dict[str, str] = {}
     for lane_id, name in model.lanes.items():
         if name and name in names:
-            problems.add(process_file, lane_id, f"lanes '{names[name]}' and '{lane_id}' have "
-                                                f"the same name {name!r}")
+            problems.add(
+                process_file,
+                lane_id,
+                f"lanes '{names[name]}' and '{lane_id}' have the same name {name!r}",
+            )
         names.setdefault(name, lane_id)
 
 
 # -- tasks ----------------------------------------------------------------------
+
 
 def check_tasks(raw: dict, files, model: ProcessModel | None, problems: Problems) -> dict:
     """Per-task settings; a `form` given as a file name is replaced by its schema."""
@@ -151,8 +188,11 @@ def check_tasks(raw: dict, files, model: ProcessModel | None, problems: Problems
     for task_id, config in tasks.items():
         element = f"tasks.{task_id}"
         if model is not None and task_id not in model.human_tasks:
-            problems.add(MATTER_FILE, element, f"'{task_id}' is not a user task of process "
-                                               f"'{model.process_id}'")
+            problems.add(
+                MATTER_FILE,
+                element,
+                f"'{task_id}' is not a user task of process '{model.process_id}'",
+            )
         if not isinstance(config, dict):
             problems.add(MATTER_FILE, element, "must be a mapping {due, warn_before, form}")
             continue
@@ -164,8 +204,9 @@ def _check_task(element: str, config: dict, files, problems: Problems) -> dict:
     result = dict(config)
     for key, value in config.items():
         if key not in TASK_KEYS:
-            problems.add(MATTER_FILE, f"{element}.{key}", f"unknown key (known: "
-                                                          f"{', '.join(TASK_KEYS)})")
+            problems.add(
+                MATTER_FILE, f"{element}.{key}", f"unknown key (known: {', '.join(TASK_KEYS)})"
+            )
         elif key in ("due", "warn_before"):
             check_duration(value, f"{element}.{key}", problems)
     form = config.get("form")
@@ -178,6 +219,7 @@ def _check_task(element: str, config: dict, files, problems: Problems) -> dict:
 
 
 # -- materials, acceptance ------------------------------------------------------
+
 
 def check_materials(raw: dict, problems: Problems) -> list[dict]:
     materials = raw.get("materials")
@@ -196,8 +238,7 @@ def check_materials(raw: dict, problems: Problems) -> list[dict]:
         if not (isinstance(material_id, str) and material_id.strip()):
             problems.add(MATTER_FILE, f"{element}.id", "every material needs an id")
         elif material_id in seen:
-            problems.add(MATTER_FILE, f"{element}.id",
-                         f"material id '{material_id}' is used twice")
+            problems.add(MATTER_FILE, f"{element}.id", f"material id '{material_id}' is used twice")
         else:
             seen.add(material_id)
         check_text(material.get("title"), f"{element}.title", problems)
@@ -215,8 +256,9 @@ def _check_when(when: Any, element: str, problems: Problems) -> None:
         problems.add(MATTER_FILE, element, f"condition {problem}")
 
 
-def check_acceptance(raw: dict, lead: str | None, model: ProcessModel | None,
-                     problems: Problems) -> str | None:
+def check_acceptance(
+    raw: dict, lead: str | None, model: ProcessModel | None, problems: Problems
+) -> str | None:
     """The user task whose completion is 受理 (explicit, or the lead lane's first)."""
     acceptance = raw.get("acceptance")
     if model is None:
@@ -224,10 +266,16 @@ def check_acceptance(raw: dict, lead: str | None, model: ProcessModel | None,
     if acceptance is None:
         return first_task_in_lane(model, lead) if lead else None
     if not isinstance(acceptance, str) or acceptance not in model.human_tasks:
-        problems.add(MATTER_FILE, "acceptance", f"{acceptance!r} is not a user task of process "
-                                                f"'{model.process_id}'")
+        problems.add(
+            MATTER_FILE,
+            "acceptance",
+            f"{acceptance!r} is not a user task of process '{model.process_id}'",
+        )
         return None
     if lead is not None and model.task_lanes.get(acceptance) != lead:
-        problems.add(MATTER_FILE, "acceptance", f"'{acceptance}' is not in the lead "
-                                                f"department's lane '{lead}'")
+        problems.add(
+            MATTER_FILE,
+            "acceptance",
+            f"'{acceptance}' is not in the lead department's lane '{lead}'",
+        )
     return acceptance

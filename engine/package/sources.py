@@ -5,6 +5,7 @@ a size per file and in total (counted while reading, not taken from the
 zip's own headers, which can lie), no absolute or `..` names, no encrypted
 entries, and a refusal of entries that inflate suspiciously (zip bombs).
 """
+
 from __future__ import annotations
 
 import io
@@ -27,8 +28,9 @@ class SourceRefused(Exception):
     """Reading cannot go on; the problems collected so far say why."""
 
 
-def read_source(source, problems: Problems,
-                referenced: Callable[[bytes], Iterable[str]]) -> dict[str, bytes]:
+def read_source(
+    source, problems: Problems, referenced: Callable[[bytes], Iterable[str]]
+) -> dict[str, bytes]:
     """Every file of the package by its name inside the package.
 
     `referenced` lists the file names a matter.yaml mentions; the pair form
@@ -49,8 +51,10 @@ def read_source(source, problems: Problems,
                 return _read_zip(_read_bounded(stream, problems), problems)
         problems.add(PACKAGE, None, f"{path} is neither a directory nor a zip file")
         raise SourceRefused
-    raise TypeError(f"a package source is a directory, zip bytes or a (matter_dir, bpmn_dir) "
-                    f"pair, not {type(source).__name__}")
+    raise TypeError(
+        f"a package source is a directory, zip bytes or a (matter_dir, bpmn_dir) "
+        f"pair, not {type(source).__name__}"
+    )
 
 
 def _read_bounded(stream, problems: Problems) -> bytes:
@@ -78,6 +82,7 @@ def _ignored(name: str) -> bool:
 
 # -- zip ------------------------------------------------------------------------
 
+
 def _read_zip(data: bytes, problems: Problems) -> dict[str, bytes]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -87,13 +92,17 @@ def _read_zip(data: bytes, problems: Problems) -> dict[str, bytes]:
     with archive:
         entries = [i for i in archive.infolist() if not i.is_dir()]
         if len(entries) > MAX_FILES:
-            problems.add(PACKAGE, None,
-                         f"the zip holds {len(entries)} files; the limit is {MAX_FILES}")
+            problems.add(
+                PACKAGE, None, f"the zip holds {len(entries)} files; the limit is {MAX_FILES}"
+            )
             raise SourceRefused
         declared = sum(i.file_size for i in entries)
         if declared > MAX_TOTAL_BYTES:
-            problems.add(PACKAGE, None, f"the zip unpacks to {declared} bytes; the limit is "
-                                        f"{MAX_TOTAL_BYTES}")
+            problems.add(
+                PACKAGE,
+                None,
+                f"the zip unpacks to {declared} bytes; the limit is {MAX_TOTAL_BYTES}",
+            )
             raise SourceRefused
         files: dict[str, bytes] = {}
         for info in entries:
@@ -101,8 +110,9 @@ def _read_zip(data: bytes, problems: Problems) -> dict[str, bytes]:
     return _strip_common_folder(files)
 
 
-def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, files: dict[str, bytes],
-                problems: Problems) -> None:
+def _read_entry(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, files: dict[str, bytes], problems: Problems
+) -> None:
     name = package_name(info.filename)
     if name is None:
         problems.add(info.filename, None, "unsafe file name in the zip (absolute or with '..')")
@@ -146,11 +156,12 @@ def _strip_common_folder(files: dict[str, bytes]) -> dict[str, bytes]:
     if len(tops) == 1 and all("/" in name for name in files):
         top = tops.pop()
         if f"{top}/{MATTER_FILE}" in files:
-            return {name[len(top) + 1:]: data for name, data in files.items()}
+            return {name[len(top) + 1 :]: data for name, data in files.items()}
     return files
 
 
 # -- directories ----------------------------------------------------------------
+
 
 def _read_directory(root: Path, problems: Problems) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
@@ -181,8 +192,12 @@ def _read_file(path: Path, name: str, problems: Problems) -> bytes | None:
     return content
 
 
-def _read_pair(matter_dir: Path, bpmn_dir: Path, problems: Problems,
-               referenced: Callable[[bytes], Iterable[str]]) -> dict[str, bytes]:
+def _read_pair(
+    matter_dir: Path,
+    bpmn_dir: Path,
+    problems: Problems,
+    referenced: Callable[[bytes], Iterable[str]],
+) -> dict[str, bytes]:
     """matter.yaml from `matter_dir`; each file it names from `matter_dir`, else `bpmn_dir`."""
     matter = matter_dir / MATTER_FILE
     if not matter.is_file():

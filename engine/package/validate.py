@@ -4,6 +4,7 @@ Every check adds to a `Problems` collector and goes on, so an analyst sees
 everything wrong with a package in one answer. Elements of matter.yaml are
 named by their path in it (`departments.fire.sees[1]`).
 """
+
 from __future__ import annotations
 
 import json
@@ -14,30 +15,30 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from engine.clock.durations import Duration
+from engine.domain.clock.calendar import calendar_names
+from engine.domain.clock.durations import Duration
 
 from .model import Problems, describe
 from .sources import MATTER_FILE, package_name
 
 REQUIRED_KEYS = ("key", "title", "process", "form", "departments")
-OPTIONAL_KEYS = ("decisions", "calendar", "deadline", "tasks", "materials", "acceptance",
-                 "description")
+OPTIONAL_KEYS = (
+    "decisions",
+    "calendar",
+    "deadline",
+    "tasks",
+    "materials",
+    "acceptance",
+    "description",
+)
 DEADLINE_KEYS = ("promised", "statutory", "warn_before")
 TASK_KEYS = ("due", "warn_before", "form")
 KEY_PATTERN = re.compile(r"[a-z0-9-]+")
 MAX_YAML_NODES = 100_000
 
 
-def _clock_calendars() -> Iterable[str]:
-    try:
-        from engine.clock.calendar import calendar_names
-    except ImportError:
-        return ()
-    return calendar_names()
-
-
 # Where known calendar names come from; a deployment can append its own source.
-CALENDAR_SOURCES: list[Callable[[], Iterable[str]]] = [lambda: ("CN",), _clock_calendars]
+CALENDAR_SOURCES: list[Callable[[], Iterable[str]]] = [lambda: ("CN",), calendar_names]
 
 
 def known_calendars() -> set[str]:
@@ -45,6 +46,7 @@ def known_calendars() -> set[str]:
 
 
 # -- matter.yaml ----------------------------------------------------------------
+
 
 def load_yaml(data: bytes) -> Any:
     return yaml.safe_load(data.decode("utf-8"))
@@ -86,8 +88,11 @@ def parse_matter(files: dict[str, bytes], problems: Problems) -> dict | None:
         problems.add(MATTER_FILE, None, f"must be a mapping of keys, not {describe(raw)}")
         return None
     if _node_count(raw) > MAX_YAML_NODES:
-        problems.add(MATTER_FILE, None, f"expands to more than {MAX_YAML_NODES} values "
-                                        "(aliases repeated too often?)")
+        problems.add(
+            MATTER_FILE,
+            None,
+            f"expands to more than {MAX_YAML_NODES} values (aliases repeated too often?)",
+        )
         return None
     return raw
 
@@ -118,8 +123,11 @@ def check_text_files(files: dict[str, bytes], problems: Problems) -> None:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
-            problems.add(name, None, "is not UTF-8 text; a package holds only text files "
-                                     "(matter.yaml, BPMN, DMN, JSON)")
+            problems.add(
+                name,
+                None,
+                "is not UTF-8 text; a package holds only text files (matter.yaml, BPMN, DMN, JSON)",
+            )
 
 
 def check_keys(raw: dict, problems: Problems) -> None:
@@ -128,8 +136,11 @@ def check_keys(raw: dict, problems: Problems) -> None:
             problems.add(MATTER_FILE, key, f"required key '{key}' is missing")
     for key in raw:
         if key not in REQUIRED_KEYS + OPTIONAL_KEYS:
-            problems.add(MATTER_FILE, str(key), f"unknown key '{key}' (known keys: "
-                         f"{', '.join(REQUIRED_KEYS + OPTIONAL_KEYS)})")
+            problems.add(
+                MATTER_FILE,
+                str(key),
+                f"unknown key '{key}' (known keys: {', '.join(REQUIRED_KEYS + OPTIONAL_KEYS)})",
+            )
 
 
 def check_key(raw: dict, problems: Problems) -> str:
@@ -144,8 +155,11 @@ def check_text(value: Any, element: str, problems: Problems, required: bool = Tr
     if value is None and not required:
         return {}
     if not isinstance(value, dict):
-        problems.add(MATTER_FILE, element, f"must be a mapping of languages like {{zh: ...}}, "
-                                           f"not {describe(value)}")
+        problems.add(
+            MATTER_FILE,
+            element,
+            f"must be a mapping of languages like {{zh: ...}}, not {describe(value)}",
+        )
         return {}
     if not (isinstance(value.get("zh"), str) and value["zh"].strip()):
         problems.add(MATTER_FILE, element, "needs a Chinese text under 'zh'")
@@ -156,8 +170,9 @@ def check_text(value: Any, element: str, problems: Problems, required: bool = Tr
     return value
 
 
-def check_file_ref(value: Any, element: str, files: dict[str, bytes], problems: Problems,
-                   suffixes: tuple[str, ...]) -> str | None:
+def check_file_ref(
+    value: Any, element: str, files: dict[str, bytes], problems: Problems, suffixes: tuple[str, ...]
+) -> str | None:
     """The package name of a referenced file, when it is present."""
     if not isinstance(value, str) or not value.strip():
         problems.add(MATTER_FILE, element, f"must name a file, not {describe(value)}")
@@ -196,15 +211,19 @@ def check_decisions(raw: dict, files, problems: Problems) -> list[str]:
     if not isinstance(decisions, list):
         problems.add(MATTER_FILE, "decisions", "must be a list of DMN file names")
         return []
-    names = [check_file_ref(value, f"decisions[{i}]", files, problems, (".dmn", ".xml"))
-             for i, value in enumerate(decisions)]
+    names = [
+        check_file_ref(value, f"decisions[{i}]", files, problems, (".dmn", ".xml"))
+        for i, value in enumerate(decisions)
+    ]
     return list(dict.fromkeys(n for n in names if n))
 
 
 # -- JSON schemas ---------------------------------------------------------------
 
-def load_json_schema(name: str, files, problems: Problems,
-                     element: str | None = None) -> dict | None:
+
+def load_json_schema(
+    name: str, files, problems: Problems, element: str | None = None
+) -> dict | None:
     try:
         schema = json.loads(files[name].decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -213,8 +232,9 @@ def load_json_schema(name: str, files, problems: Problems,
     return check_json_schema(schema, name, element, problems)
 
 
-def check_json_schema(schema: Any, file: str, element: str | None,
-                      problems: Problems) -> dict | None:
+def check_json_schema(
+    schema: Any, file: str, element: str | None, problems: Problems
+) -> dict | None:
     """The schema if it is an object (even an invalid one, so that `sees` paths
     can still be checked against it; the problem is recorded either way)."""
     if not isinstance(schema, dict):
@@ -224,8 +244,9 @@ def check_json_schema(schema: Any, file: str, element: str | None,
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "the root"
-        problems.add(file, element, f"is not a valid JSON Schema (2020-12) at {where}: "
-                                    f"{exc.message}")
+        problems.add(
+            file, element, f"is not a valid JSON Schema (2020-12) at {where}: {exc.message}"
+        )
     return schema
 
 
@@ -238,12 +259,16 @@ def load_form(raw: dict, files, problems: Problems) -> dict | None:
 
 # -- calendar, durations --------------------------------------------------------
 
+
 def check_calendar(raw: dict, problems: Problems) -> str:
     calendar = raw.get("calendar", "CN")
     known = known_calendars()
     if not (isinstance(calendar, str) and calendar.strip().upper() in known):
-        problems.add(MATTER_FILE, "calendar", f"unknown calendar {calendar!r} (known: "
-                                              f"{', '.join(sorted(known))})")
+        problems.add(
+            MATTER_FILE,
+            "calendar",
+            f"unknown calendar {calendar!r} (known: {', '.join(sorted(known))})",
+        )
         return "CN"
     return calendar.strip().upper()
 
@@ -261,13 +286,15 @@ def check_deadline(raw: dict, problems: Problems) -> dict:
     if deadline is None:
         return {}
     if not isinstance(deadline, dict):
-        problems.add(MATTER_FILE, "deadline",
-                     "must be a mapping {promised, statutory, warn_before}")
+        problems.add(
+            MATTER_FILE, "deadline", "must be a mapping {promised, statutory, warn_before}"
+        )
         return {}
     for key, value in deadline.items():
         if key not in DEADLINE_KEYS:
-            problems.add(MATTER_FILE, f"deadline.{key}", f"unknown key (known: "
-                                                         f"{', '.join(DEADLINE_KEYS)})")
+            problems.add(
+                MATTER_FILE, f"deadline.{key}", f"unknown key (known: {', '.join(DEADLINE_KEYS)})"
+            )
         else:
             check_duration(value, f"deadline.{key}", problems)
     return deadline

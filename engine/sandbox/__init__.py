@@ -14,10 +14,25 @@ Three layers, each enough to stop what the previous one lets through:
 Public interface: `check_source`, `evaluate`, `execute`, `make_script_engine`,
 `SandboxEnvironment`, `SandboxError`, `Limits`.
 """
+
 from .check import check_source
-from .environment import (SandboxEnvironment, SandboxScriptEngine, evaluate, execute,
-                          make_script_engine)
+from .environment import (
+    SandboxEnvironment,
+    SandboxScriptEngine,
+    evaluate,
+    execute,
+    make_script_engine,
+)
 from .limits import DEFAULT_LIMITS, Limits, SandboxError
 
-__all__ = ["check_source", "evaluate", "execute", "make_script_engine", "SandboxEnvironment",
-           "SandboxScriptEngine", "SandboxError", "Limits", "DEFAULT_LIMITS"]
+__all__ = [
+    "check_source",
+    "evaluate",
+    "execute",
+    "make_script_engine",
+    "SandboxEnvironment",
+    "SandboxScriptEngine",
+    "SandboxError",
+    "Limits",
+    "DEFAULT_LIMITS",
+]

@@ -7,6 +7,7 @@ definitions, exception handling, private or dunder names) is refused before
 anything runs, so a package is rejected at deploy with a message naming
 the construct, and the run-time guards only have to cover what is left.
 """
+
 from __future__ import annotations
 
 import ast
@@ -14,30 +15,106 @@ import re
 
 from .limits import DEFAULT_LIMITS, Limits
 
-FORBIDDEN_NAMES = frozenset({
-    "eval", "exec", "compile", "open", "__import__", "globals", "locals", "vars",
-    "getattr", "setattr", "delattr", "hasattr", "input", "breakpoint", "help", "memoryview",
-    "type", "object", "super", "classmethod", "staticmethod", "property", "exit", "quit",
-    "dir", "id", "print", "iter", "next", "aiter", "anext", "copyright", "credits",
-    "license", "bytearray", "bytes",
-})
+FORBIDDEN_NAMES = frozenset(
+    {
+        "eval",
+        "exec",
+        "compile",
+        "open",
+        "__import__",
+        "globals",
+        "locals",
+        "vars",
+        "getattr",
+        "setattr",
+        "delattr",
+        "hasattr",
+        "input",
+        "breakpoint",
+        "help",
+        "memoryview",
+        "type",
+        "object",
+        "super",
+        "classmethod",
+        "staticmethod",
+        "property",
+        "exit",
+        "quit",
+        "dir",
+        "id",
+        "print",
+        "iter",
+        "next",
+        "aiter",
+        "anext",
+        "copyright",
+        "credits",
+        "license",
+        "bytearray",
+        "bytes",
+    }
+)
 
 # Public attributes that still reach interpreter internals or format strings
 # (`'{0.__class__}'.format(x)` reads attributes from inside a string).
 FORBIDDEN_ATTRIBUTES = frozenset({"format", "format_map", "mro", "translate", "maketrans"})
 _INTERNAL_ATTRIBUTE = re.compile(r"^(gi|f|co|cr|ag|tb|func|im)_")
 
-MUTATING_METHODS = frozenset({
-    "append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update",
-    "setdefault", "popitem", "add", "discard", "difference_update",
-    "intersection_update", "symmetric_difference_update",
-})
+MUTATING_METHODS = frozenset(
+    {
+        "append",
+        "extend",
+        "insert",
+        "pop",
+        "remove",
+        "clear",
+        "sort",
+        "reverse",
+        "update",
+        "setdefault",
+        "popitem",
+        "add",
+        "discard",
+        "difference_update",
+        "intersection_update",
+        "symmetric_difference_update",
+    }
+)
 
-SAFE_BUILTIN_NAMES = frozenset({
-    "len", "min", "max", "sum", "abs", "round", "sorted", "any", "all", "int", "float", "str",
-    "bool", "list", "dict", "set", "frozenset", "tuple", "range", "enumerate", "zip",
-    "reversed", "map", "filter", "isinstance", "chr", "ord", "divmod", "repr",
-})
+SAFE_BUILTIN_NAMES = frozenset(
+    {
+        "len",
+        "min",
+        "max",
+        "sum",
+        "abs",
+        "round",
+        "sorted",
+        "any",
+        "all",
+        "int",
+        "float",
+        "str",
+        "bool",
+        "list",
+        "dict",
+        "set",
+        "frozenset",
+        "tuple",
+        "range",
+        "enumerate",
+        "zip",
+        "reversed",
+        "map",
+        "filter",
+        "isinstance",
+        "chr",
+        "ord",
+        "divmod",
+        "repr",
+    }
+)
 
 _FORBIDDEN_NODES = {
     ast.While: "uses a while loop (use `for` over a bounded range)",
@@ -66,17 +143,58 @@ _FORBIDDEN_NODES = {
 }
 
 _ALLOWED_NODES = (
-    ast.Module, ast.Expression, ast.Expr, ast.Assign, ast.AugAssign, ast.If, ast.For,
-    ast.Pass, ast.Break, ast.Continue, ast.Delete,
-    ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.IfExp, ast.Dict, ast.Set, ast.List, ast.Tuple,
-    ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.comprehension,
-    ast.Compare, ast.Call, ast.keyword, ast.Constant, ast.JoinedStr, ast.FormattedValue,
-    ast.Attribute, ast.Subscript, ast.Slice, ast.Name, ast.Starred,
-    ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop,
+    ast.Module,
+    ast.Expression,
+    ast.Expr,
+    ast.Assign,
+    ast.AugAssign,
+    ast.If,
+    ast.For,
+    ast.Pass,
+    ast.Break,
+    ast.Continue,
+    ast.Delete,
+    ast.BoolOp,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.IfExp,
+    ast.Dict,
+    ast.Set,
+    ast.List,
+    ast.Tuple,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+    ast.comprehension,
+    ast.Compare,
+    ast.Call,
+    ast.keyword,
+    ast.Constant,
+    ast.JoinedStr,
+    ast.FormattedValue,
+    ast.Attribute,
+    ast.Subscript,
+    ast.Slice,
+    ast.Name,
+    ast.Starred,
+    ast.expr_context,
+    ast.boolop,
+    ast.operator,
+    ast.unaryop,
+    ast.cmpop,
 )
 # Parts of constructs refused above; reporting them again would only be noise.
-_SILENT_NODES = (ast.arguments, ast.arg, ast.alias, ast.withitem, ast.excepthandler,
-                 ast.match_case, ast.pattern, ast.type_ignore)
+_SILENT_NODES = (
+    ast.arguments,
+    ast.arg,
+    ast.alias,
+    ast.withitem,
+    ast.excepthandler,
+    ast.match_case,
+    ast.pattern,
+    ast.type_ignore,
+)
 
 _WIDTH = re.compile(r"\d+")
 

@@ -13,6 +13,7 @@ builtins and copies every global into task data. Here:
   variables and helpers never land in task data, and a script cannot change
   them (it works on a private copy of any it reads).
 """
+
 from __future__ import annotations
 
 import ast
@@ -70,17 +71,22 @@ def _write_back(namespace: dict, data: dict, seeded: dict, names) -> None:
         if (name in seeded and value is seeded[name]) or (name in data and data[name] is value):
             continue  # read, not assigned
         if not isinstance(value, DATA_TYPES):
-            raise SandboxError(f"the script left a {type(value).__name__} in '{name}'; "
-                               "task data can only hold data")
+            raise SandboxError(
+                f"the script left a {type(value).__name__} in '{name}'; "
+                "task data can only hold data"
+            )
         data[name] = value
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     """Sandboxed `evaluate`/`execute` with injected read-only variables."""
 
-    def __init__(self, variables: Mapping[str, Any] | None = None,
-                 functions: Mapping[str, Callable] | None = None,
-                 limits: Limits = DEFAULT_LIMITS):
+    def __init__(
+        self,
+        variables: Mapping[str, Any] | None = None,
+        functions: Mapping[str, Callable] | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ):
         super().__init__({})
         self.variables: Mapping[str, Any] = variables if variables is not None else {}
         self.functions: Mapping[str, Callable] = dict(functions or {})
@@ -90,8 +96,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         return [external_context or {}, self.variables, self.functions]
 
     def evaluate(self, expression, context, external_context=None):
-        return run_expression(expression, [context, *self._injected(external_context)],
-                              self.limits)
+        return run_expression(expression, [context, *self._injected(external_context)], self.limits)
 
     def execute(self, script, context, external_context=None):
         run_script(script, context, self._injected(external_context), self.limits)
@@ -131,22 +136,31 @@ def _syntax_error(expression: str) -> tuple | None:
     return None
 
 
-def make_script_engine(variables: Mapping[str, Any] | None = None,
-                       functions: Mapping[str, Callable] | None = None,
-                       limits: Limits = DEFAULT_LIMITS) -> SandboxScriptEngine:
+def make_script_engine(
+    variables: Mapping[str, Any] | None = None,
+    functions: Mapping[str, Callable] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> SandboxScriptEngine:
     return SandboxScriptEngine(SandboxEnvironment(variables, functions, limits))
 
 
-def evaluate(expression: str, variables: Mapping[str, Any] | None = None,
-             functions: Mapping[str, Callable] | None = None,
-             limits: Limits = DEFAULT_LIMITS) -> Any:
+def evaluate(
+    expression: str,
+    variables: Mapping[str, Any] | None = None,
+    functions: Mapping[str, Callable] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Any:
     """Evaluate one expression outside a workflow (materials' `when`)."""
     return run_expression(expression, [variables or {}, functions or {}], limits)
 
 
-def execute(script: str, data: dict, variables: Mapping[str, Any] | None = None,
-            functions: Mapping[str, Callable] | None = None,
-            limits: Limits = DEFAULT_LIMITS) -> dict:
+def execute(
+    script: str,
+    data: dict,
+    variables: Mapping[str, Any] | None = None,
+    functions: Mapping[str, Callable] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> dict:
     """Run one script outside a workflow; returns `data`, updated."""
     run_script(script, data, [variables or {}, functions or {}], limits)
     return data

@@ -1,4 +1,5 @@
 """The sandbox's error type and its resource limits."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ The same gateway condition is evaluated for every case, so parsing, checking,
 rewriting and compiling happen once per (source, mode); refusals are cached
 too, so a hostile expression costs no more the second time.
 """
+
 from __future__ import annotations
 
 import ast
@@ -45,8 +46,11 @@ class Guard(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
-        return ast.Call(func=ast.Name(id="_sb_call", ctx=ast.Load()),
-                        args=[node.func, *node.args], keywords=node.keywords)
+        return ast.Call(
+            func=ast.Name(id="_sb_call", ctx=ast.Load()),
+            args=[node.func, *node.args],
+            keywords=node.keywords,
+        )
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         self.generic_visit(node)
@@ -96,8 +100,9 @@ class Guard(ast.NodeTransformer):
     def _display(self, node: ast.AST, parts: list) -> ast.AST:
         """A literal holding computed values can hold many references to a big one."""
         self.generic_visit(node)
-        if isinstance(getattr(node, "ctx", ast.Load()), ast.Load) and \
-                not all(isinstance(p, ast.Constant) for p in parts if p is not None):
+        if isinstance(getattr(node, "ctx", ast.Load()), ast.Load) and not all(
+            isinstance(p, ast.Constant) for p in parts if p is not None
+        ):
             return _call("_sb_charge", node)
         return node
 
@@ -107,8 +112,9 @@ class Guard(ast.NodeTransformer):
     visit_Tuple = visit_Set = visit_List
 
     def visit_Dict(self, node: ast.Dict) -> ast.AST:
-        return self._display(node, [*node.keys, *node.values] if None not in node.keys
-                             else [ast.Name("_")])
+        return self._display(
+            node, [*node.keys, *node.values] if None not in node.keys else [ast.Name("_")]
+        )
 
     def _comprehension(self, node: ast.AST) -> ast.AST:
         self.generic_visit(node)

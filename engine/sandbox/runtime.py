@@ -11,6 +11,7 @@ is replaced by (and replaces) debuggers and coverage, and still cannot stop a
 single C-level operation such as `'a' * 10**10`; the guards here refuse that
 operation before it allocates anything.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -25,15 +26,22 @@ from typing import Any, Callable
 from .check import MUTATING_METHODS
 from .limits import DEFAULT_LIMITS, Limits, SandboxError
 from .policy import COPY, GROW, JOIN, policy_for
-from .sizes import (PRECHECKS, SIZED, check_formattable, deep_size, refuse_bits,
-                    refuse_length)
-
+from .sizes import PRECHECKS, SIZED, check_formattable, deep_size, refuse_bits, refuse_length
 
 OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
-    "Add": operator.add, "Sub": operator.sub, "Mult": operator.mul, "Div": operator.truediv,
-    "FloorDiv": operator.floordiv, "Mod": operator.mod, "Pow": operator.pow,
-    "LShift": operator.lshift, "RShift": operator.rshift, "BitOr": operator.or_,
-    "BitXor": operator.xor, "BitAnd": operator.and_, "MatMult": operator.matmul,
+    "Add": operator.add,
+    "Sub": operator.sub,
+    "Mult": operator.mul,
+    "Div": operator.truediv,
+    "FloorDiv": operator.floordiv,
+    "Mod": operator.mod,
+    "Pow": operator.pow,
+    "LShift": operator.lshift,
+    "RShift": operator.rshift,
+    "BitOr": operator.or_,
+    "BitXor": operator.xor,
+    "BitAnd": operator.and_,
+    "MatMult": operator.matmul,
 }
 
 
@@ -52,10 +60,17 @@ class Run:
 
     def namespace(self) -> dict[str, Any]:
         """The guard functions under the names the rewriter uses."""
-        return {"__builtins__": safe_builtins(self.limits), "_sb_attr": self.attr,
-                "_sb_call": self.call, "_sb_binop": self.binop, "_sb_iter": self.iterate,
-                "_sb_charge": self.charge, "_sb_store": self.store,
-                "_sb_fmt": self.formattable, "_sb_tick": self.tick}
+        return {
+            "__builtins__": safe_builtins(self.limits),
+            "_sb_attr": self.attr,
+            "_sb_call": self.call,
+            "_sb_binop": self.binop,
+            "_sb_iter": self.iterate,
+            "_sb_charge": self.charge,
+            "_sb_store": self.store,
+            "_sb_fmt": self.formattable,
+            "_sb_tick": self.tick,
+        }
 
     # -- time ---------------------------------------------------------------
     def tick(self) -> bool:
@@ -85,8 +100,9 @@ class Run:
             if size <= remaining:
                 self.sizes[id(value)] = (value, size)  # kept alive: ids stay unique
             if self.allocated > self.limits.max_allocated:
-                raise SandboxError(f"built more than {self.limits.max_allocated} items or "
-                                   "characters in total")
+                raise SandboxError(
+                    f"built more than {self.limits.max_allocated} items or characters in total"
+                )
         elif type(value) is int and value.bit_length() > self.limits.max_int_bits:
             refuse_bits(self.limits, value.bit_length())
         return value
@@ -179,6 +195,7 @@ def _is_copying(func: Any) -> bool:
 
 # -- builtins -----------------------------------------------------------------
 
+
 @functools.lru_cache(maxsize=16)
 def safe_builtins(limits: Limits) -> dict[str, Any]:
     """The only builtins code in the sandbox can name; sized ones are capped."""
@@ -190,8 +207,7 @@ def safe_builtins(limits: Limits) -> dict[str, Any]:
         except OverflowError:
             size = limits.max_length + 1
         if size > limits.max_length:
-            raise SandboxError(f"range of {size} numbers is above the limit "
-                               f"of {limits.max_length}")
+            raise SandboxError(f"range of {size} numbers is above the limit of {limits.max_length}")
         return r
 
     def sum_(iterable, /, start=0):
@@ -211,10 +227,49 @@ def safe_builtins(limits: Limits) -> dict[str, Any]:
     return names
 
 
-_PLAIN_BUILTINS = ("len", "min", "max", "abs", "sorted", "any", "all", "int", "float", "str",
-                   "bool", "list", "dict", "set", "frozenset", "tuple", "enumerate", "zip",
-                   "reversed", "map", "filter", "isinstance", "chr", "ord", "divmod", "repr")
+_PLAIN_BUILTINS = (
+    "len",
+    "min",
+    "max",
+    "abs",
+    "sorted",
+    "any",
+    "all",
+    "int",
+    "float",
+    "str",
+    "bool",
+    "list",
+    "dict",
+    "set",
+    "frozenset",
+    "tuple",
+    "enumerate",
+    "zip",
+    "reversed",
+    "map",
+    "filter",
+    "isinstance",
+    "chr",
+    "ord",
+    "divmod",
+    "repr",
+)
 _COPYING = frozenset({list, tuple, set, frozenset, dict, sorted, str, repr})
 # What a script may leave in task data: what SpiffWorkflow can serialize.
-DATA_TYPES = (type(None), bool, int, float, str, list, tuple, dict, dt.date, dt.datetime,
-              dt.time, dt.timedelta, decimal.Decimal, uuid.UUID)
+DATA_TYPES = (
+    type(None),
+    bool,
+    int,
+    float,
+    str,
+    list,
+    tuple,
+    dict,
+    dt.date,
+    dt.datetime,
+    dt.time,
+    dt.timedelta,
+    decimal.Decimal,
+    uuid.UUID,
+)

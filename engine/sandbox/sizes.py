@@ -8,6 +8,7 @@ as repr and comparison see them) keeps the cost of any single operation on
 sandbox-built values within the allocation budget, so the deadline checked
 between operations is a real bound.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,9 @@ _TEXT = frozenset({str, bytes})
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +\-]*(\*|\d+)?(?:\.(\*|\d+))?")
 
 
-def deep_size(value: Any, limit: int, memo: dict | None = None,
-              deadline: float | None = None) -> int:
+def deep_size(
+    value: Any, limit: int, memo: dict | None = None, deadline: float | None = None
+) -> int:
     """Items and characters reachable from `value`; stops counting above `limit`.
 
     `memo` maps id() to (object, size) for values already measured. Flat runs
@@ -73,25 +75,27 @@ def _flat(items, stack: list) -> int:
 
 def refuse_length(limits: Limits, size: int) -> None:
     if size > limits.max_length:
-        raise SandboxError(f"would build a value of {size} items or characters "
-                           f"(the limit is {limits.max_length})")
+        raise SandboxError(
+            f"would build a value of {size} items or characters (the limit is {limits.max_length})"
+        )
 
 
 def refuse_bits(limits: Limits, bits: int) -> None:
     if bits > limits.max_int_bits:
-        raise SandboxError(f"would build an integer of about {bits} bits "
-                           f"(the limit is {limits.max_int_bits})")
+        raise SandboxError(
+            f"would build an integer of about {bits} bits (the limit is {limits.max_int_bits})"
+        )
 
 
 def check_formattable(limits: Limits, value: Any) -> Any:
     """`str()`, f-strings and `%` write out everything reachable: bound that first."""
     if isinstance(value, CONTAINERS) and deep_size(value, limits.max_length) > limits.max_length:
-        raise SandboxError(f"would turn a value of more than {limits.max_length} items "
-                           "into text")
+        raise SandboxError(f"would turn a value of more than {limits.max_length} items into text")
     return value
 
 
 # -- binary operations --------------------------------------------------------------
+
 
 def check_mult(limits: Limits, left: Any, right: Any) -> None:
     for seq, times in ((left, right), (right, left)):
@@ -126,10 +130,16 @@ def check_mod(limits: Limits, left: Any, right: Any) -> None:
     for match in _PERCENT_SPEC.finditer(left):
         for part in match.groups():
             if part == "*" or (part and int(part) > limits.max_format_width):
-                raise SandboxError("uses a %-format width that is computed or above "
-                                   f"{limits.max_format_width}")
+                raise SandboxError(
+                    f"uses a %-format width that is computed or above {limits.max_format_width}"
+                )
     check_formattable(limits, right)
 
 
-PRECHECKS = {"Mult": check_mult, "Pow": check_pow, "LShift": check_lshift, "Add": check_add,
-             "Mod": check_mod}
+PRECHECKS = {
+    "Mult": check_mult,
+    "Pow": check_pow,
+    "LShift": check_lshift,
+    "Add": check_add,
+    "Mod": check_mod,
+}

@@ -1,5 +1,6 @@
 """Page tests: the real app served on a free localhost port (its own database, the
 suite's `runtime`), driven by Playwright in Debian's headless Chromium."""
+
 from __future__ import annotations
 
 import threading
@@ -11,13 +12,22 @@ CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 if not CHROMIUM.exists():
-    pytest.skip(f"page tests need Chromium at {CHROMIUM} (apt-get install chromium)",
-                allow_module_level=True)
+    pytest.skip(
+        f"page tests need Chromium at {CHROMIUM} (apt-get install chromium)",
+        allow_module_level=True,
+    )
 
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -29,6 +39,7 @@ def vendor():
     """bpmn-js, which ./onething builds at install; built here when pytest runs alone."""
     if not VENDOR.exists():
         import subprocess
+
         subprocess.run(["npm", "ci", "--silent", "--no-audit", "--no-fund"], cwd=ROOT, check=True)
         subprocess.run(["node", "build-vendor.mjs"], cwd=ROOT, check=True)
     return VENDOR.parent
@@ -37,6 +48,7 @@ def vendor():
 @pytest.fixture(scope="session")
 def browser(vendor):
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
@@ -47,6 +59,7 @@ def browser(vendor):
 def server(app):
     """The app on 127.0.0.1:<free port>, in a thread, until the test ends."""
     from werkzeug.serving import make_server
+
     app.testing = False
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -84,8 +97,12 @@ def new_page(browser, server):
     contexts = []
 
     def make(lang: str = "zh"):
-        context = browser.new_context(viewport=DESKTOP, base_url=server, accept_downloads=True,
-                                      locale="zh-CN" if lang == "zh" else "en-US")
+        context = browser.new_context(
+            viewport=DESKTOP,
+            base_url=server,
+            accept_downloads=True,
+            locale="zh-CN" if lang == "zh" else "en-US",
+        )
         context.set_default_timeout(15000)
         contexts.append(context)
         page = context.new_page()

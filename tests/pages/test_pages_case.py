@@ -2,6 +2,7 @@
 the applicant submits (one field rejected by the server first), a clerk accepts,
 departments handle their tasks, one asks for 补正, the applicant supplements,
 the case completes and the applicant rates it; staff see the diagram."""
+
 from __future__ import annotations
 
 import re
@@ -22,6 +23,7 @@ def leaves(data: dict, prefix: str = ""):
 
 def fill_schema_form(page, container: str, data: dict) -> None:
     import json
+
     for path, value in leaves(data):
         field = page.locator(f'{container} [name="{path}"]')
         tag = field.evaluate("n => n.tagName")
@@ -73,13 +75,15 @@ def test_whole_case_through_the_pages(client, new_page, shots):
     applicant.fill("#a-phone", APPLICANT["phone"])
     form = example_form(KEY)
     fill_schema_form(applicant, "#form-fields", form)
-    applicant.fill('#form-fields [name="operator/phone"]', "12345")   # the server says no
+    applicant.fill('#form-fields [name="operator/phone"]', "12345")  # the server says no
     shots(applicant, "02-portal-matter-form")
     applicant.click("#submit")
     error = applicant.locator('[data-error-for="operator/phone"]')
     error.wait_for(state="visible")
     assert "格式不正确" in error.inner_text()  # the server's "does not match", said plainly
-    assert "invalid" in applicant.locator('.field[data-path="operator/phone"]').get_attribute("class")
+    assert "invalid" in applicant.locator('.field[data-path="operator/phone"]').get_attribute(
+        "class"
+    )
     shots(applicant, "03-portal-form-rejected-field")
 
     applicant.fill('#form-fields [name="operator/phone"]', form["operator"]["phone"])
@@ -95,12 +99,14 @@ def test_whole_case_through_the_pages(client, new_page, shots):
     progress_url = f"/cases/{case_no}?code={code}"
 
     # --- staff accounts (admin work, through the API) ------------------------------------
-    for username, departments, roles in (("clerk", ["amr"], ["clerk", "handler"]),
-                                         ("firefighter", ["fire"], ["handler"]),
-                                         ("urbanist", ["urban"], ["handler"]),
-                                         ("ecologist", ["eco"], ["handler"]),
-                                         ("taxman", ["tax"], ["handler"]),
-                                         ("analyst", [], ["analyst"])):
+    for username, departments, roles in (
+        ("clerk", ["amr"], ["clerk", "handler"]),
+        ("firefighter", ["fire"], ["handler"]),
+        ("urbanist", ["urban"], ["handler"]),
+        ("ecologist", ["eco"], ["handler"]),
+        ("taxman", ["tax"], ["handler"]),
+        ("analyst", [], ["analyst"]),
+    ):
         make_staff(client, username, departments, roles)
 
     # --- the clerk accepts -----------------------------------------------------------------
@@ -159,14 +165,16 @@ def test_whole_case_through_the_pages(client, new_page, shots):
     clerk.locator('#output-fields [data-error-for="uscc"]').wait_for(state="visible")
     assert clerk.get_attribute("#task-state", "data-state") == "claimed"
     shots(clerk, "08b-staff-task-output-rejected")
-    clerk.click("#unclaim")   # back on the department's worklist, then on with the work
+    clerk.click("#unclaim")  # back on the department's worklist, then on with the work
     clerk.wait_for_selector('#task-state[data-state="ready"]')
     clerk.click("#claim")
     clerk.wait_for_selector('#task-state[data-state="claimed"]')
     complete_task(clerk, task_output(KEY, "license_review"))
 
-    for page, username, task in ((new_page(), "ecologist", "env_registration"),
-                                 (new_page(), "taxman", "tax_registration")):
+    for page, username, task in (
+        (new_page(), "ecologist", "env_registration"),
+        (new_page(), "taxman", "tax_registration"),
+    ):
         if username:
             login(page, username)
         open_task(page, case_no, task)
@@ -205,6 +213,7 @@ def test_whole_case_through_the_pages(client, new_page, shots):
 
 def test_track_special_procedure_and_withdraw(client, new_page, shots):
     from ..helpers import submit
+
     intake = submit(client, KEY).get_json()
     case_no, code = intake["case_no"], intake["query_code"]
     make_staff(client, "clerk", ["amr"], ["clerk", "handler"])
@@ -240,8 +249,8 @@ def test_track_special_procedure_and_withdraw(client, new_page, shots):
     applicant.goto(f"/cases/{case_no}?code={code}")
     kinds = applicant.locator("#timeline li").evaluate_all("ns => ns.map(n => n.dataset.kind)")
     assert "resumed" in kinds
-    applicant.click("#withdraw")   # the confirm() is accepted
+    applicant.click("#withdraw")  # the confirm() is accepted
     applicant.wait_for_selector('#status[data-status="withdrawn"]')
-    assert applicant.locator("#rate-form").count() == 1   # an ended case can be rated
+    assert applicant.locator("#rate-form").count() == 1  # an ended case can be rated
     shots(applicant, "19-portal-progress-withdrawn")
     assert not applicant.js_errors and not clerk.js_errors

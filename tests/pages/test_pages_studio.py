@@ -1,6 +1,7 @@
 """The analyst studio in a real browser: the modeler edits and deploys a diagram as a
 new version; an invalid package's problems are listed and marked on its diagram;
 the SLA dashboard draws and exports. Also the English switch."""
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,11 @@ def _finished_case(client) -> None:
             break
         for dept, item in open_tasks:
             office.work(dept, item)
-    res = client.post(f"/api/cases/{intake['case_no']}/rating",
-                      query_string={"code": intake["query_code"]}, json={"score": 5})
+    res = client.post(
+        f"/api/cases/{intake['case_no']}/rating",
+        query_string={"code": intake["query_code"]},
+        json={"score": 5},
+    )
     assert res.status_code == 201, res.get_json()
     submit(client, KEY)  # and one still open
 
@@ -40,14 +44,18 @@ def test_analyst_edits_a_diagram_and_deploys_it(client, new_page, shots, tmp_pat
     # an invalid package: every problem listed, the element marked on its diagram
     files = package_files(KEY)
     files["open-restaurant.bpmn"] = files["open-restaurant.bpmn"].replace(
-        b"<bpmn:flowNodeRef>fire_check</bpmn:flowNodeRef>", b"")
+        b"<bpmn:flowNodeRef>fire_check</bpmn:flowNodeRef>", b""
+    )
     bad = tmp_path / "bad.zip"
     bad.write_bytes(zip_bytes(files))
     page.set_input_files("#package", str(bad))
     page.click("#upload")
     page.wait_for_selector('#problems li[data-element="fire_check"]')
     page.wait_for_selector('#problem-diagram[data-marked="1"]')
-    assert page.locator('#problem-diagram .djs-element.problem[data-element-id="fire_check"]').count() == 1
+    assert (
+        page.locator('#problem-diagram .djs-element.problem[data-element-id="fire_check"]').count()
+        == 1
+    )
     shots(page, "14-studio-upload-problems")
 
     # the modeler: rename a task by direct editing, deploy as version 2

@@ -1,4 +1,0 @@
-"""The deadline clock: working-day calendars and duration arithmetic (SPEC §4).
-
-Import from `engine.clock.calendar`; this package keeps no state of its own.
-"""

@@ -1,0 +1,257 @@
+"""The database schema: the source of truth for matters, cases, tasks and time.
+
+Workflow state is kept small (the form lives once in `case.form`, never in
+SpiffWorkflow task data) and every change to a case is an `Event` row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC in and out, on SQLite (naive storage) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Matter(Base):
+    """One deployed version of a matter package; files are kept verbatim."""
+
+    __tablename__ = "matter"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int]
+    title: Mapped[dict[str, Any]]
+    definition: Mapped[dict[str, Any]]  # the parsed matter.yaml
+    form_schema: Mapped[dict[str, Any]]
+    # file name -> text; deferred: only a spec-cache miss or a diagram reads it
+    files: Mapped[dict[str, Any]] = mapped_column(deferred=True)
+    digest: Mapped[str] = mapped_column(String(64))  # sha256 of the files: names the parsed spec
+    deployed_at: Mapped[datetime]
+    deployed_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class Department(Base):
+    """A department by its global key (the BPMN lane id used in every matter)."""
+
+    __tablename__ = "department"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[dict[str, Any]]
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(200))
+    departments: Mapped[list[Any]]
+    roles: Mapped[list[Any]]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A staff session; only the token's hash is stored."""
+
+    __tablename__ = "api_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class Case(Base):
+    __tablename__ = "case"
+    __table_args__ = (
+        Index("ix_case_matter_status", "matter_id", "status"),
+        Index("ix_case_submitted_at", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    code_salt: Mapped[str] = mapped_column(String(32))  # the query code is derived, not stored
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matter.id"))
+    status: Mapped[str] = mapped_column(String(32))
+    applicant: Mapped[dict[str, Any]]
+    form: Mapped[dict[str, Any]]
+    results: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    missing_materials: Mapped[list[Any]] = mapped_column(default=list)
+    submitted_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]  # promised limit (承诺时限)
+    statutory_due_at: Mapped[datetime | None]  # statutory limit (法定时限)
+    completed_at: Mapped[datetime | None]  # when the case ended, whatever the end
+    working_seconds: Mapped[float | None] = mapped_column(
+        Float
+    )  # accepted -> completed, office time
+    warning: Mapped[str] = mapped_column(String(16), default="none")
+    clock: Mapped[dict[str, Any]] = mapped_column(default=dict)  # stopped-clock bookkeeping
+    workflow_state: Mapped[bytes | None] = mapped_column(LargeBinary)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    lock_version: Mapped[int] = mapped_column(Integer, default=0)
+
+    # set from the deployed versions read once per process when a case is loaded
+    # (engine.store.matters.version); a lazy load only if that was bypassed
+    matter: Mapped[Matter] = relationship()
+    # in the order they opened: ids are unique, not in time order (engine.store.db.next_ids)
+    tasks: Mapped[list["Task"]] = relationship(
+        back_populates="case", order_by="[Task.started_at, Task.id]"
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class Task(Base):
+    """A user task of a case: one department's piece of work."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_department_state", "department", "state"),
+        Index("ix_task_case", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    spiff_id: Mapped[str] = mapped_column(String(36))
+    task: Mapped[str] = mapped_column(String(200))  # BPMN user-task id
+    name: Mapped[str] = mapped_column(String(300))
+    department: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(16))
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    data: Mapped[dict[str, Any] | None]
+    started_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(100))
+    due_at: Mapped[datetime | None]
+    warning: Mapped[str] = mapped_column(String(16), default="none")
+    clock: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="tasks")
+
+
+class Event(Base):
+    """Append-only history of a case: who, when, what, old -> new."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(50))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
+    old: Mapped[dict[str, Any] | None]
+    new: Mapped[dict[str, Any] | None]
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+class Rating(Base):
+    __tablename__ = "rating"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), primary_key=True)
+    score: Mapped[int]
+    comment: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class Timer(Base):
+    """A durable timer: the database, not Redis, remembers what is due.
+
+    A timer is pending while `fired_at` and `cancelled_at` are both empty; the
+    partial index `ix_timer_due` holds only pending timers, so the scheduler's
+    poll costs what is due, not what exists. `enqueued_at` says when a
+    scheduler last handed it to a worker: if it has not fired some seconds
+    later (worker killed, Redis lost), it is handed out again. `key` names what
+    the timer is for within its case ("task:12:red", "case:yellow",
+    "bpmn:<task uuid>"), so that rescheduling can compare wanted with pending.
+    """
+
+    __tablename__ = "timer"
+    __table_args__ = (
+        Index(
+            "ix_timer_due",
+            "due_at",
+            postgresql_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
+            sqlite_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
+        ),
+        Index(
+            "ix_timer_fired_at",
+            "fired_at",  # how late timers fired (monitoring)
+            postgresql_where=text("fired_at IS NOT NULL"),
+            sqlite_where=text("fired_at IS NOT NULL"),
+        ),
+        # a case's pending timers, read by every operation on it: only pending ones
+        # are indexed, so the planner has no better choice and the index does
+        # not grow with the fired and cancelled timers of the years
+        Index(
+            "ix_timer_case_pending",
+            "case_id",
+            postgresql_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
+            sqlite_where=text("fired_at IS NULL AND cancelled_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str | None] = mapped_column(String(100))
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
+    due_at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    enqueued_at: Mapped[datetime | None]
+    fired_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+
+
+# a timer still to fire (the partial indexes hold only these)
+PENDING_TIMER = (Timer.fired_at.is_(None), Timer.cancelled_at.is_(None))
+# a pending timer's fields, in the order engine.timers' Pending has them
+PENDING_TIMER_COLUMNS = (Timer.id, Timer.kind, Timer.key, Timer.due_at, Timer.task_id)

@@ -1,1 +1,0 @@
-"""Driving SpiffWorkflow: parsed-spec cache, compact state codec, the runner."""
