@@ -9,8 +9,8 @@ from SpiffWorkflow.bpmn.specs.defaults import ParallelGateway
 from engine.process.joins import ParallelJoin
 from engine.store.models import Case
 
-from .helpers import complete_case
-from .test_state_size import _submitted
+from ..helpers import complete_case
+from .test_process_state import _submitted
 
 _PICKS = {"first": lambda ready: ready[0], "last": lambda ready: ready[-1]}
 
@@ -95,7 +95,7 @@ def test_the_waiting_walk_is_spiffs_iterator_even_as_the_tree_changes(runtime):
     from engine.process.tree import _waiting
     from engine.services import flow
 
-    from .helpers import complete_a_ready_task, submit_case
+    from ..helpers import complete_a_ready_task, submit_case
 
     case_id = submit_case(runtime, "open-restaurant")
     complete_a_ready_task(runtime, case_id, "open-restaurant")  # acceptance: the split

@@ -20,7 +20,7 @@ from engine.store.models import Case, Event, Timer
 from engine.timers import schedule as timers
 from engine.timers.book import TimerBook
 
-from .helpers import (
+from ..helpers import (
     ADMIN_ACTOR,
     complete_a_ready_task,
     sent_to_database,

@@ -22,7 +22,7 @@ from engine.process.parser import build_specs as _build_specs
 from engine.process.xml_safety import XmlRefused, parse_xml
 from engine.sandbox import SandboxError, make_script_engine
 
-FIXTURES = Path(__file__).parent / "fixtures" / "packages"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "packages"
 VALID = FIXTURES / "valid"
 CAMUNDA = FIXTURES / "camunda"
 BPMN, DMN, MATTER = "process.bpmn", "risk.dmn", "matter.yaml"
@@ -187,7 +187,7 @@ def test_camunda_modeler_file_is_accepted_and_runs():
 
 
 def test_examples_shipped_with_the_repository_load():
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     for matter_dir in sorted((root / "processes").iterdir()):
         if (matter_dir / MATTER).exists():
             pkg = load_package((matter_dir, root / "bpmn"))

@@ -11,7 +11,7 @@ from engine.services import flow, intake
 from engine.store import matters
 from engine.store.models import Case
 
-from .helpers import (
+from ..helpers import (
     APPLICANT,
     complete_a_ready_task,
     example_form,

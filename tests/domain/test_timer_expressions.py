@@ -11,7 +11,7 @@ from engine.package import load_package
 from engine.process import calendar_functions as process_timers
 from engine.sandbox import evaluate
 
-from .live import ROOT
+from ..live import ROOT
 
 FIXTURE = ROOT / "tests" / "fixtures" / "timer-escalation"
 
@@ -35,7 +35,7 @@ def test_a_package_may_time_a_boundary_in_working_days():
     files["timer-escalation.bpmn"] = files["timer-escalation.bpmn"].replace(
         b'"PT2S"', b"workdays(2)"
     )
-    from .helpers import zip_bytes
+    from ..helpers import zip_bytes
 
     package = load_package(zip_bytes(files))
     assert package.key == "timer-escalation"

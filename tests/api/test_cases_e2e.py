@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import MATTERS, Office, progress, submit
+from ..helpers import MATTERS, Office, progress, submit
 
 
 def _accept(office: Office, case_no: str):

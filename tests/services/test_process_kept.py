@@ -12,8 +12,8 @@ from engine.services import handling
 from engine.store import history
 from engine.store.models import Case, Event
 
-from .helpers import ADMIN_ACTOR as ADMIN
-from .helpers import submit_case, task_output
+from ..helpers import ADMIN_ACTOR as ADMIN
+from ..helpers import submit_case, task_output
 
 KEY = "retirement"
 

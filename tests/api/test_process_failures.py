@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .helpers import Office, deploy, make_staff, package_files, progress, submit, task_output
+from ..helpers import Office, deploy, make_staff, package_files, progress, submit, task_output
 
 
 def test_a_condition_failing_at_run_time_is_422_and_rolls_back(client):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import admin, submit
+from ..helpers import admin, submit
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from engine.store.models import Case
 
-from .helpers import Office, deploy, example_form, make_staff, package_files, submit
+from ..helpers import Office, deploy, example_form, make_staff, package_files, submit
 
 
 def _with_extra_fields(count: int) -> dict[str, bytes]:
@@ -65,7 +65,7 @@ def test_state_is_stored_deflated_and_plain_json_state_still_loads(runtime):
 
     from engine.process import kept
 
-    from .helpers import complete_a_ready_task, submit_case
+    from ..helpers import complete_a_ready_task, submit_case
 
     case_id = submit_case(runtime, "retirement")
     with runtime.uow() as uow:
@@ -96,7 +96,7 @@ def test_stored_task_tree_is_what_spiffs_own_converter_writes(runtime, monkeypat
 
     from engine.process import runner, state
 
-    from .helpers import complete_case
+    from ..helpers import complete_case
 
     converter = state._registry.convert_to_dict["BpmnWorkflow"].args[1].__self__
     compared = []
@@ -124,11 +124,11 @@ def _submitted(runtime, key: str) -> int:
     boundary timer (deployed first)."""
     from engine.services import deploy
 
-    from .helpers import submit_case, zip_bytes
+    from ..helpers import submit_case, zip_bytes
 
     if key != "timer-escalation":
         return submit_case(runtime, key)
-    fixture = Path(__file__).resolve().parent / "fixtures" / key
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / key
     with runtime.uow() as uow:
         deploy.deploy(uow, None, zip_bytes({p.name: p.read_bytes() for p in fixture.iterdir()}))
         uow.commit()
@@ -181,7 +181,7 @@ def test_task_queries_are_spiffs_own_answers(runtime, monkeypatch, key):
     from engine.process import kept, runner
     from engine.process.tree import ProcessInstance
 
-    from .helpers import complete_case
+    from ..helpers import complete_case
 
     states = [
         TaskState.MAYBE,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .helpers import Office, admin, make_staff, submit
+from ..helpers import Office, admin, make_staff, submit
 
 
 def _leaf_paths(value, prefix=""):

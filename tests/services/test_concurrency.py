@@ -12,8 +12,8 @@ from engine.domain.access import Actor
 from engine.services import flow, handling, intake
 from engine.store.models import Case, Task
 
-from .concurrency_worker import complete_in_rounds, submit_in_rounds
-from .helpers import example_form, task_output
+from ..concurrency_worker import complete_in_rounds, submit_in_rounds
+from ..helpers import example_form, task_output
 
 ADMIN = Actor("admin", frozenset(), frozenset({"admin"}))
 CASES = 25
@@ -116,7 +116,7 @@ def test_simultaneous_retries_with_one_idempotency_key_make_one_case(app, runtim
 
     from sqlalchemy import func, select
 
-    from .helpers import submit
+    from ..helpers import submit
 
     def attempt(_):
         with app.test_client() as client:

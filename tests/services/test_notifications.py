@@ -34,7 +34,7 @@ def test_webhook_notifier_enqueues_a_retried_delivery(settings):
     runtime = SimpleNamespace(
         settings=replace(
             settings,
-            notifiers="log,webhook,tests.test_notify:Plugin",
+            notifiers="log,webhook,tests.services.test_notifications:Plugin",
             webhook_url="http://127.0.0.1:9/hook",
         ),
         queue=lambda: queue,

@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, select
 from engine.runtime import Runtime
 from engine.store.models import Case, Event, Matter, Timer
 
-from .live import Processes, RedisServer, percentile, process_env, queue_name, wait_for  # noqa: F401
+from ..live import Processes, RedisServer, percentile, process_env, queue_name, wait_for  # noqa: F401
 
 TIMERS = 10_000
 SPREAD = 30.0  # seconds over which they fall due

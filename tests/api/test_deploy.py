@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from .helpers import Office, admin, deploy, make_staff, package_files, progress, submit
+from ..helpers import Office, admin, deploy, make_staff, package_files, progress, submit
 
 
 def test_deploy_makes_the_next_version_and_running_cases_stay(client):

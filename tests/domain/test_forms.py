@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from engine.domain import forms
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _shipped() -> list[tuple[str, dict, dict]]:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from engine.store.models import Case, Event, Task
 
-from .helpers import APPLICANT, MATTERS, example_form, progress, submit
+from ..helpers import APPLICANT, MATTERS, example_form, progress, submit
 
 
 def _count(runtime, model) -> int:

@@ -12,7 +12,7 @@ from engine.store import cases as stored_cases
 from engine.store import matters, plain
 from engine.store.models import Case, Task
 
-from .helpers import complete_a_ready_task, complete_case, sent_to_database, submit_case
+from ..helpers import complete_a_ready_task, complete_case, sent_to_database, submit_case
 
 KEY = "open-restaurant"
 

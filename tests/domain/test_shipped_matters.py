@@ -44,7 +44,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.domain.forms import merge_patch as _merge_patch
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = ROOT / "processes"
 BPMN_DIR = ROOT / "bpmn"
 KEYS = ["open-restaurant", "retirement", "property-transfer"]

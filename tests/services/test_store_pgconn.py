@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine.store import pgconn
 from engine.store.models import Case, Event
 
-from .helpers import complete_a_ready_task, submit_case
+from ..helpers import complete_a_ready_task, submit_case
 
 KEY = "open-restaurant"
 

@@ -16,7 +16,7 @@ from engine.store.models import Case, Event, Timer
 from engine.timers import firing
 from engine.timers import schedule as timers
 
-from .helpers import Office, example_form, progress
+from ..helpers import Office, example_form, progress
 
 ADMIN = Actor("admin", frozenset(), frozenset({"admin"}))
 PERSON = {
@@ -237,7 +237,7 @@ def test_worklist_filters_on_the_card(runtime, clock, client):
 
 
 def test_metrics_count_cards_working_time_and_ratings(runtime, clock, client):
-    from .helpers import admin
+    from ..helpers import admin
 
     finished = _submit(runtime)
     with runtime.uow() as uow:
@@ -245,7 +245,7 @@ def test_metrics_count_cards_working_time_and_ratings(runtime, clock, client):
         while any(t.state == "ready" for t in case.tasks):
             task = next(t for t in case.tasks if t.state == "ready")
             clock.advance(hours=1)
-            from .helpers import task_output
+            from ..helpers import task_output
 
             handling.complete(uow, ADMIN, task.id, task_output("retirement", task.task))
             case = _case(uow, finished)

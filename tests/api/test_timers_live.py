@@ -13,10 +13,10 @@ from sqlalchemy import select
 from engine.runtime import Runtime
 from engine.store.models import Case, Event, Task
 
-from .helpers import admin, deploy, progress
-from .live import Processes, process_env, queue_name, redis_url, wait_for  # noqa: F401
+from ..helpers import admin, deploy, progress
+from ..live import Processes, process_env, queue_name, redis_url, wait_for  # noqa: F401
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "timer-escalation"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "timer-escalation"
 APPLICANT = {
     "name": "赵六",
     "id_type": "id_card",

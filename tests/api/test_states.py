@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .helpers import Office, make_staff, progress, submit
+from ..helpers import Office, make_staff, progress, submit
 
 
 def _accepted(client, key="retirement"):
