@@ -249,8 +249,11 @@ def main(argv: list[str]) -> int:
     user.add_argument("--roles", nargs="+", required=True)
     user.set_defaults(func=cmd_user)
     sub.add_parser("migrate").set_defaults(func=cmd_migrate)
-    if argv[:1] == ["bench"]:  # REMAINDER does not take leading options like --quick
+    # REMAINDER does not take leading options (`bench --quick`, `test -k cards`)
+    if argv[:1] == ["bench"]:
         return cmd_bench(argparse.Namespace(bench_args=argv[1:]))
+    if argv[:1] == ["test"]:
+        return cmd_test(argparse.Namespace(pytest_args=argv[1:]))
     args = parser.parse_args(argv)
     return args.func(args)
 
