@@ -8,6 +8,7 @@ bench    the benchmarks (bench/run.py)
 deploy   deploy a matter package (directory or .zip) as its next version
 user     create a staff account
 migrate  bring the database schema up to date
+org      load an organisation file (units and routing tables, YAML or CSV)
 """
 
 from __future__ import annotations
@@ -206,6 +207,27 @@ def cmd_user(args) -> int:
     return 0
 
 
+def cmd_org(args) -> int:
+    """`org load FILE`: add or update the units of a YAML or CSV file, and its routing tables."""
+    from engine.errors import DomainError
+    from engine.services import organisation
+
+    runtime = _runtime()
+    runtime.prepare(load_examples=False)
+    try:
+        counts = organisation.load(runtime, organisation.read_file(Path(args.file)))
+    except DomainError as exc:
+        print(f"onething: {exc.detail}", file=sys.stderr)
+        for field, messages in (exc.errors or {}).items():
+            print(f"  {field}: {'; '.join(messages)}", file=sys.stderr)
+        return 2
+    print(
+        f"units added {counts['added']}, changed {counts['changed']}; "
+        f"routing tables {counts['tables']}"
+    )
+    return 0
+
+
 def cmd_migrate(args) -> int:
     _runtime().prepare(load_examples=False)
     print("schema is up to date")
@@ -249,6 +271,10 @@ def main(argv: list[str]) -> int:
     user.add_argument("--roles", nargs="+", required=True)
     user.set_defaults(func=cmd_user)
     sub.add_parser("migrate").set_defaults(func=cmd_migrate)
+    org = sub.add_parser("org", help="the organisation: `org load FILE` (YAML or CSV)")
+    org.add_argument("action", choices=["load"])
+    org.add_argument("file")
+    org.set_defaults(func=cmd_org)
     # REMAINDER does not take leading options (`bench --quick`, `test -k cards`)
     if argv[:1] == ["bench"]:
         return cmd_bench(argparse.Namespace(bench_args=argv[1:]))

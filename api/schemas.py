@@ -171,6 +171,12 @@ class WorklistArgsSchema(Schema):
     department = fields.String()
     state = fields.String(validate=validate.OneOf(["ready", "claimed", "completed", "cancelled"]))
     warning = fields.String(validate=validate.OneOf(["none", "yellow", "red"]))
+    kind = fields.String(
+        validate=validate.OneOf(["process", "assist"]),
+        metadata={"description": "assist: a unit's assist tasks (协办)"},
+    )
+    disputed = fields.Boolean(metadata={"description": "true: the dispute queue (争议)"})
+    returned = fields.Boolean(metadata={"description": "true: tasks returned (退单)"})
 
 
 class TaskSchema(Schema):
@@ -186,6 +192,81 @@ class TaskSchema(Schema):
     due_at = fields.DateTime(allow_none=True)
     warning = fields.String()
     case_status = fields.String()
+    lane = fields.String(metadata={"description": "the BPMN lane the task sits in"})
+    kind = fields.String(metadata={"description": "process, or assist (协办)"})
+    parent_id = fields.Integer(allow_none=True, metadata={"description": "an assist's task"})
+    returns = fields.Integer(metadata={"description": "times returned (退单)"})
+    disputed = fields.Boolean()
+    dispatcher = fields.String(allow_none=True)
+    dispatch_failed = fields.String(allow_none=True)
+
+
+class ReturnSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class DispatchSchema(Schema):
+    department = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    restart_clock = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "true: the task's deadline starts again now (default: it runs on)"
+        },
+    )
+
+
+class SummonSchema(Schema):
+    departments = fields.List(
+        fields.String(validate=validate.Length(min=1, max=100)), required=True
+    )
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    due = fields.Dict(required=True, metadata={"description": "a duration, e.g. {workdays: 2}"})
+
+
+# --- organisation ------------------------------------------------------------
+class UnitSchema(Schema):
+    key = fields.String()
+    name = fields.Dict()
+    kind = fields.String()
+    parent = fields.String(allow_none=True)
+    region_code = fields.String(allow_none=True)
+    active = fields.Boolean()
+    path = fields.List(fields.String())
+
+
+class UnitInSchema(Schema):
+    """A new unit; the engine checks every field and names each problem."""
+
+    class Meta:
+        unknown = "include"
+
+    key = fields.Raw(required=True)
+    name = fields.Raw(required=True)
+
+
+class UnitChangeSchema(Schema):
+    class Meta:
+        unknown = "include"
+
+
+class UnitArgsSchema(Schema):
+    parent = fields.String()
+    kind = fields.String()
+    region = fields.String()
+    under = fields.String(metadata={"description": "the units below this one"})
+
+
+class RoutingTableSchema(Schema):
+    rows = fields.Raw(
+        required=True,
+        metadata={"description": "[{category, region, department}]: codes or prefixes, * for any"},
+    )
+
+
+class RoutingArgsSchema(Schema):
+    category = fields.String(required=True)
+    region = fields.String(required=True)
 
 
 class CompleteSchema(Schema):

@@ -21,7 +21,7 @@ from .adapters.redis_conn import connect
 from .config import Settings
 from .domain.clock.now import SystemClock
 from .process.runner import quiet_spiff_loggers
-from .services import accounts, catalogue
+from .services import accounts, catalogue, organisation
 from .services.timer_effects import EFFECTS
 from .store import hooks
 from .store.db import make_engine, make_session_factory
@@ -83,6 +83,10 @@ class Runtime:
         accounts.ensure_first_admin(self)
         if load_examples:
             processes, bpmn = self.settings.examples_dirs
+            sample = Path(processes) / "organisation.yaml"
+            if sample.exists() and organisation.is_empty(self):
+                counts = organisation.load(self, organisation.read_file(sample))
+                log.info("loaded the sample organisation: %s units", counts["added"])
             loaded = catalogue.load_shipped_examples(self, Path(processes), Path(bpmn))
             if loaded:
                 log.info("deployed example matters: %s", ", ".join(loaded))

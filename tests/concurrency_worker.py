@@ -48,3 +48,28 @@ def submit_in_rounds(settings, key: str, form: dict, rounds: int, barrier, resul
             errors.append(f"{type(exc).__name__}: {exc}")
     runtime.close()
     results.put({"made": made, "errors": errors})
+
+
+def act_at(
+    settings, at, username: str, departments: list[str], action: str, args: tuple, barrier, results
+) -> None:
+    """One staff action (engine.services.handling's `action`) at the instant `at`, in step
+    with a peer; reports "ok" or the domain error's code."""
+    from engine.domain.access import Actor
+    from engine.domain.clock.now import FixedClock
+    from engine.errors import DomainError
+    from engine.runtime import Runtime
+    from engine.services import handling
+
+    runtime = Runtime(settings, clock=FixedClock(at))
+    actor = Actor(username, frozenset(departments), frozenset({"handler"}))
+    barrier.wait(timeout=60)
+    try:
+        with runtime.uow() as uow:
+            getattr(handling, action)(uow, actor, *args)
+            uow.commit()
+        outcome = "ok"
+    except DomainError as exc:
+        outcome = f"{exc.status} {exc.code}: {exc.detail}"
+    runtime.close()
+    results.put({"action": action, "outcome": outcome, "errors": []})

@@ -3,6 +3,7 @@ migrated once per session and emptied between tests, a fixed clock, an HTTP clie
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from dataclasses import replace
@@ -17,7 +18,7 @@ from engine.domain.clock.now import FixedClock
 from engine.store.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
-KEEP_TABLES = {"matter", "department", "alembic_version"}
+KEEP_TABLES = {"matter", "alembic_version"}
 ADMIN_PASSWORD = "admin-secret-1"
 
 
@@ -95,8 +96,23 @@ def runtime(prepared, clock):
 
         staff.ensure_admin(uow, ADMIN_PASSWORD)
         uow.commit()
+    _sample_organisation(runtime)
     yield runtime
     runtime.close()
+
+
+def _sample_organisation(runtime) -> None:
+    """Every test starts with the sample city (and the shipped matters' lanes in it)."""
+    from engine.services import organisation
+
+    organisation.load(runtime, _sample_file())
+
+
+@functools.cache
+def _sample_file() -> dict:
+    from engine.services import organisation
+
+    return organisation.read_file(ROOT / "processes" / "organisation.yaml")
 
 
 def _empty(runtime) -> None:

@@ -99,6 +99,11 @@ def task_output(key: str, task: str) -> dict:
     return outputs[task]
 
 
+# lanes dispatched at run time, and the unit of the sample organisation their tasks go to
+# for the example forms (open-restaurant's shop is in 东湖区)
+EXAMPLE_UNITS = {"amr_local": "amr-donghu"}
+
+
 class Office:
     """One handler per department of a matter (plus a supervisor in the lead)."""
 
@@ -106,7 +111,8 @@ class Office:
         self.key = key
         self.matter = matter_yaml(key)
         self.staff = {
-            dept: make_staff(client, f"{key}-{dept}", [dept]) for dept in self.matter["departments"]
+            dept: make_staff(client, f"{key}-{dept}", [EXAMPLE_UNITS.get(dept, dept)])
+            for dept in self.matter["departments"]
         }
         self.lead = next(d for d, v in self.matter["departments"].items() if v.get("lead"))
 

@@ -11,11 +11,14 @@ from ..context import bearer_token, runtime
 from ..schemas import (
     CompleteSchema,
     DiagramSchema,
+    DispatchSchema,
     ExtendSchema,
     ProblemSchema,
     ReasonSchema,
+    ReturnSchema,
     StaffCaseSchema,
     StatusSchema,
+    SummonSchema,
     SuspendSchema,
     TaskSchema,
     TaskSupplementSchema,
@@ -53,13 +56,17 @@ class Worklist(MethodView):
     @blp.response(200, TaskSchema(many=True))
     @blp.alt_response(401, schema=ProblemSchema)
     def get(self, args):
-        """My departments' open tasks (or `state=`), soonest due first."""
+        """My units' open tasks (a supervisor's: and every unit below), or `state=`,
+        soonest due first; `kind=assist` my assist tasks, `disputed=true` the dispute
+        queue, `returned=true` the tasks returned to me as dispatcher."""
+        filters = {k: args[k] for k in ("kind", "disputed", "returned") if k in args}
         return tasks.worklist(
             runtime(),
             bearer_token(),
             args.get("department"),
             args.get("state"),
             args.get("warning"),
+            **filters,
         )
 
 
@@ -132,6 +139,44 @@ class Resume(MethodView):
     def post(self, task_id):
         """End the special procedure; every deadline moves by the time it took."""
         return _task_action(tasks.resume, task_id)
+
+
+@blp.route("/tasks/<int:task_id>/return")
+class Return(MethodView):
+    @blp.arguments(ReturnSchema())
+    @blp.response(200, TaskSchema)
+    @documented((422, "a reason is required"))
+    def post(self, body, task_id):
+        """退单: send a dispatched task back to its dispatcher, within the return window
+        (409 naming when it closed)."""
+        return _task_action(tasks.return_task, task_id, body["reason"])
+
+
+@blp.route("/tasks/<int:task_id>/dispatch")
+class Dispatch(MethodView):
+    @blp.arguments(DispatchSchema())
+    @blp.response(200, TaskSchema)
+    @documented(
+        (403, "a disputed task: its dispatcher's supervisors decide"),
+        (422, "no such active unit, or no reason"),
+    )
+    def post(self, body, task_id):
+        """派单: the dispatcher sends the task to a unit (a dispute is decided the same
+        way); the task's deadline runs on unless `restart_clock`."""
+        return _task_action(
+            tasks.dispatch, task_id, body["department"], body["reason"], body["restart_clock"]
+        )
+
+
+@blp.route("/tasks/<int:task_id>/summon")
+class Summon(MethodView):
+    @blp.arguments(SummonSchema())
+    @blp.response(201, TaskSchema(many=True))
+    @documented((422, "unknown or own units, no reason, a bad due"))
+    def post(self, body, task_id):
+        """吹哨报到: open an assist task (协办) in each unit, each due `due` from now; the
+        task cannot be completed while one is open."""
+        return _task_action(tasks.summon, task_id, body["departments"], body["reason"], body["due"])
 
 
 @blp.route("/cases/<case_no>")

@@ -17,6 +17,8 @@ from ..sandbox import evaluate
 DEFAULT_CASE_WARN: Mapping[str, int] = MappingProxyType({"workdays": 1})
 DEFAULT_TASK_WARN: Mapping[str, int] = MappingProxyType({"workhours": 4})
 DEFAULT_CALENDAR = "CN"
+# how long after a dispatch the unit may still send the task back (退单)
+DEFAULT_RETURN_WITHIN: Mapping[str, int] = MappingProxyType({"workhours": 2})
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,15 @@ class DepartmentSettings:
     name: Mapping[str, str]
     lead: bool = False
     sees: tuple[str, ...] | None = None  # form paths it sees; None: the whole form
+    # run-time dispatch (SPEC §7): an expression giving the unit's key, or a routing
+    # table {table, category, region}; None: the lane is the unit of its own key
+    dispatch: str | Mapping[str, str] | None = None
+    dispatcher: str | None = None  # who takes what cannot be dispatched (default: lead)
+    return_within: Mapping[str, Any] = field(default_factory=lambda: DEFAULT_RETURN_WITHIN)
+
+    @property
+    def dispatched(self) -> bool:
+        return self.dispatch is not None
 
 
 @dataclass(frozen=True)
@@ -119,6 +130,9 @@ def build_settings(
                 name=d.get("name") or {"zh": lane},
                 lead=d.get("lead") is True,
                 sees=tuple(d["sees"]) if isinstance(d.get("sees"), list) else None,
+                dispatch=d.get("dispatch"),
+                dispatcher=(d.get("dispatcher") or lead) if "dispatch" in d else None,
+                return_within=d.get("return_within") or DEFAULT_RETURN_WITHIN,
             )
             for lane, d in departments.items()
             if isinstance(d, dict)

@@ -38,6 +38,11 @@ class TaskState(StrEnum):
 OPEN = (TaskState.READY, TaskState.CLAIMED)
 
 
+class TaskKind(StrEnum):
+    PROCESS = "process"  # a user task of the case's BPMN process
+    ASSIST = "assist"  # 协办: opened by a summon (吹哨报到), outside the process
+
+
 class Card(StrEnum):
     """A deadline's warning level (预警): none, yellow (near), red (past due)."""
 

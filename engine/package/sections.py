@@ -3,6 +3,7 @@ against the form schema and the BPMN process they refer to."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from engine.sandbox import check_source
@@ -19,7 +20,9 @@ from .validate import (
     load_json_schema,
 )
 
-DEPARTMENT_KEYS = ("name", "lead", "sees")
+DEPARTMENT_KEYS = ("name", "lead", "sees", "dispatch", "dispatcher", "return_within")
+DISPATCH_TABLE_KEYS = ("table", "category", "region")
+TABLE_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 MAX_REF_DEPTH = 32
 
 
@@ -44,7 +47,38 @@ def check_departments(raw: dict, problems: Problems) -> tuple[dict[str, dict], s
         problems.add(
             MATTER_FILE, "departments", f"exactly one department must have 'lead: true'{found}"
         )
-    return departments, leads[0] if len(leads) == 1 else None
+    lead = leads[0] if len(leads) == 1 else None
+    _check_dispatchers(departments, lead, problems)
+    return departments, lead
+
+
+def _check_dispatchers(departments: dict, lead: str | None, problems: Problems) -> None:
+    """A lane dispatched at run time has a dispatcher: a lane of the matter that is a
+    unit itself (not dispatched), the lead by default."""
+    for lane_id, department in departments.items():
+        if not isinstance(department, dict) or "dispatch" not in department:
+            if isinstance(department, dict) and "dispatcher" in department:
+                problems.add(
+                    MATTER_FILE,
+                    f"departments.{lane_id}.dispatcher",
+                    "only a lane with `dispatch` has a dispatcher",
+                )
+            continue
+        if department.get("lead") is True:
+            problems.add(
+                MATTER_FILE,
+                f"departments.{lane_id}.dispatch",
+                "the lead department is a unit, not dispatched at run time",
+            )
+        dispatcher = department.get("dispatcher", lead)
+        target = departments.get(dispatcher) if isinstance(dispatcher, str) else None
+        if not isinstance(target, dict) or "dispatch" in target:
+            problems.add(
+                MATTER_FILE,
+                f"departments.{lane_id}.dispatcher",
+                f"{dispatcher!r} is not a lane of this matter that is a unit itself "
+                "(the dispatcher takes the tasks that cannot be dispatched)",
+            )
 
 
 def _check_department(lane_id: Any, department: Any, problems: Problems) -> bool:
@@ -73,7 +107,43 @@ def _check_department(lane_id: Any, department: Any, problems: Problems) -> bool
         problems.add(
             MATTER_FILE, f"{element}.sees", "must be a list of form paths like shop/address"
         )
+    if "dispatch" in department:
+        _check_dispatch(department["dispatch"], f"{element}.dispatch", problems)
+    if "return_within" in department:
+        check_duration(department["return_within"], f"{element}.return_within", problems)
     return lead is True
+
+
+def _check_dispatch(dispatch: Any, element: str, problems: Problems) -> None:
+    """`dispatch: EXPR` (the unit's key, from the form and earlier outputs) or
+    `dispatch: {table: KEY, category: EXPR, region: EXPR}` (a routing table)."""
+    if isinstance(dispatch, str):
+        for problem in check_source(dispatch, "eval"):
+            problems.add(MATTER_FILE, element, f"expression {problem}")
+        return
+    if not isinstance(dispatch, dict):
+        problems.add(
+            MATTER_FILE, element, "an expression giving a unit's key, or {table, category, region}"
+        )
+        return
+    for key in dispatch:
+        if key not in DISPATCH_TABLE_KEYS:
+            problems.add(
+                MATTER_FILE,
+                f"{element}.{key}",
+                f"unknown key (known: {', '.join(DISPATCH_TABLE_KEYS)})",
+            )
+    if not (isinstance(dispatch.get("table"), str) and TABLE_KEY.match(dispatch["table"])):
+        problems.add(MATTER_FILE, f"{element}.table", "the routing table's key ([a-z0-9_-]+)")
+    for key in ("category", "region"):
+        expression = dispatch.get(key)
+        if expression is None:
+            continue
+        if not isinstance(expression, str):
+            problems.add(MATTER_FILE, f"{element}.{key}", "must be an expression (text)")
+            continue
+        for problem in check_source(expression, "eval"):
+            problems.add(MATTER_FILE, f"{element}.{key}", f"expression {problem}")
 
 
 def check_sees(departments: dict[str, dict], form: dict, problems: Problems) -> None:

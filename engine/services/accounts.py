@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select
 
 from ..domain.access import ROLES, Actor
 from ..errors import Conflict, Invalid, Unauthorized
+from ..store import organisation
 from ..store.models import ApiToken, Department, User
 from ..store.plain import select_rows
 from .views import user_view
@@ -122,7 +123,10 @@ def authenticate(uow, token: str) -> Actor:
         raise Unauthorized("missing, unknown or expired token")
     if not user["active"]:
         raise Unauthorized("the account is disabled")
-    return Actor(user["username"], frozenset(user["departments"]), frozenset(user["roles"]))
+    departments, roles = frozenset(user["departments"]), frozenset(user["roles"])
+    # a supervisor sees and acts on every unit below his (one more read, his only)
+    below = organisation.below(uow.session, departments) if "supervisor" in roles else None
+    return Actor(user["username"], departments, roles, below)
 
 
 def list_users(uow, actor: Actor) -> list[User]:

@@ -19,14 +19,18 @@ from .specs import compiled
 def _visible_case(uow, actor: Actor, case_no: str) -> Case:
     case = find_case(uow, case_no)
     involved = {t.department for t in case.tasks} | set(compiled(case.matter).settings.departments)
-    if not (actor.is_admin or "analyst" in actor.roles or actor.departments & involved):
+    if not (
+        actor.is_admin
+        or "analyst" in actor.roles
+        or any(actor.in_department(key) for key in involved)
+    ):
         raise NotFound(f"no case {case_no}")
     return case
 
 
 def staff_view(uow, actor: Actor, case_no: str) -> dict:
     case = _visible_case(uow, actor, case_no)
-    paths = visible_paths(compiled(case.matter).settings, actor)
+    paths = visible_paths(compiled(case.matter).settings, actor, case.tasks)
     history.write_pending(uow)  # this unit's own entries too
     events = uow.session.scalars(
         select(Event).where(Event.case_id == case.id).order_by(Event.at, Event.id)

@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from ..domain.access import Actor
 from ..errors import Conflict, Invalid
 from ..package import MatterPackage, PackageInvalid, load_package
+from ..store import organisation
 from ..store.matters import newest_version
-from ..store.models import Department, Matter
+from ..store.models import Matter
 
 
 def deploy(uow, actor: Actor | None, source) -> Matter:
@@ -51,11 +52,10 @@ def _store(uow, package: MatterPackage, deployed_by: str) -> Matter:
         deployed_by=deployed_by,
     )
     for key, department in package.settings.departments.items():
-        row = uow.session.get(Department, key)
-        if row is None:
-            uow.session.add(Department(key=key, name=dict(department.name)))
-        else:
-            row.name = dict(department.name)
+        # a lane names a unit; one the organisation lacks is made at its root (SPEC §7);
+        # a lane dispatched at run time names no unit
+        if not department.dispatched and organisation.unit(uow.session, key) is None:
+            organisation.add(uow.session, key, dict(department.name))
     uow.session.add(matter)
     try:
         uow.session.flush()

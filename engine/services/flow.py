@@ -10,7 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain import deadlines
 from ..domain.access import SYSTEM
-from ..domain.statuses import OPEN, Card, CaseStatus, TaskState
+from ..domain.statuses import OPEN, Card, CaseStatus, TaskKind, TaskState
 from ..process import kept
 from ..process.runner import CaseWorkflow
 from ..store import cases as stored
@@ -18,7 +18,7 @@ from ..store import history, rows
 from ..store.db import next_ids
 from ..store.models import Case, Task
 from ..timers.schedule import book
-from . import cards, process_timers
+from . import cards, dispatch, process_timers
 from .specs import compiled
 
 # -- reading cases -----------------------------------------------------------
@@ -48,7 +48,11 @@ def variables_of(case: Case) -> dict:
     """What BPMN expressions see: the form's fields, then each finished task's output."""
     variables = dict(case.form)
     for task in case.tasks:
-        if task.state == TaskState.COMPLETED and task.data is not None:
+        if (
+            task.state == TaskState.COMPLETED
+            and task.data is not None
+            and task.kind == TaskKind.PROCESS
+        ):
             variables[task.task] = task.data
     return variables
 
@@ -111,7 +115,11 @@ def advance(uow, case: Case, flow: CaseWorkflow) -> list[Task]:
     settings = compiled(case.matter).settings
     known = {t.spiff_id for t in case.tasks}
     for task in case.tasks:
-        if task.state in OPEN and not flow.is_ready(task.spiff_id):
+        if (
+            task.kind == TaskKind.PROCESS
+            and task.state in OPEN
+            and not flow.is_ready(task.spiff_id)
+        ):
             old, task.state = task.state, TaskState.CANCELLED
             history.record(
                 uow,
@@ -125,7 +133,8 @@ def advance(uow, case: Case, flow: CaseWorkflow) -> list[Task]:
     ready = [r for r in flow.ready_user_tasks() if r.spiff_id not in known]
     # ids first: their events and timers name them, and the rows go with the commit
     ids = next_ids(uow.session, Task.__table__, len(ready)) if ready else []
-    opened = []
+    opened, dispatched = [], []
+    variables = None
     for task_id, item in zip(ids, ready):
         task = Task(
             id=task_id,
@@ -134,12 +143,19 @@ def advance(uow, case: Case, flow: CaseWorkflow) -> list[Task]:
             task=item.task,
             name=item.name,
             department=item.department,
+            lane=item.department,
+            kind=TaskKind.PROCESS,
             state=TaskState.READY,
             started_at=now,
             warning=Card.NONE,
             clock={},
+            dispatch={},
             due_at=deadlines.task_due_at(settings, item.task, now),
         )
+        lane = settings.departments.get(item.department)
+        if lane is not None and lane.dispatched:  # its unit is worked out now (SPEC §7)
+            variables = variables if variables is not None else variables_of(case)
+            dispatched.append(dispatch.opened(uow, case, task, settings, variables))
         rows.add_new(uow.session, task)
         set_committed_value(task, "case", case)
         opened.append(task)
@@ -158,6 +174,8 @@ def advance(uow, case: Case, flow: CaseWorkflow) -> list[Task]:
             task=task,
             new={"task": task.task, "department": task.department, "state": TaskState.READY},
         )
+    for entry in dispatched:
+        history.record(uow, case, entry.pop("kind"), entry.pop("actor"), **entry)
     process_timers.sync(uow, case, flow)
     cards.refresh(uow, case)
     return opened
@@ -167,7 +185,7 @@ def _complete(uow, case: Case) -> None:
     """One completion: every department's results combined on the case."""
     results: dict[str, dict] = {}
     for task in case.tasks:
-        if task.state == TaskState.COMPLETED and task.data:
+        if task.state == TaskState.COMPLETED and task.data and task.kind == TaskKind.PROCESS:
             results.setdefault(task.department, {})[task.task] = task.data
     old = case.status
     case.status, case.completed_at, case.results = CaseStatus.COMPLETED, uow.now(), results

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from ..domain import deadlines
 from ..domain.access import Actor
 from ..domain.forms import form_errors
-from ..domain.statuses import CLOCK_RUNNING, OPEN, CaseStatus, TaskState, has_ended
+from ..domain.statuses import CLOCK_RUNNING, OPEN, CaseStatus, TaskKind, TaskState, has_ended
 from ..errors import Invalid, NotFound, WrongState
 from ..store import history
-from ..store.models import Case, Task
-from . import cards
+from ..store.models import Case, Department, Task
+from . import cards, dispatch
 from .flow import (
     accept_if_acceptance,
     advance,
@@ -25,10 +25,13 @@ from .flow import (
 from .specs import compiled
 
 
-def _task_for(uow, actor: Actor, task_id: int) -> tuple[Task, Case]:
-    """The task, its case locked; staff of other departments are told it does not exist."""
+def _task_for(uow, actor: Actor, task_id: int, action: str = "act on") -> tuple[Task, Case]:
+    """The task, its case locked; staff of other departments are told it does not exist
+    (unless their unit had it until it was returned: that is a conflict of state)."""
     task = lock_case_of_task(uow, task_id)  # the case's tasks are read after the lock
     if task is None or not actor.in_department(task.department):
+        if task is not None and dispatch.returned_away(task, actor):
+            raise WrongState("the task", f"returned to {task.department}", action)
         raise NotFound(f"no task {task_id}")
     return task, task.case
 
@@ -89,11 +92,14 @@ def unclaim(uow, actor: Actor, task_id: int) -> Task:
 
 def complete(uow, actor: Actor, task_id: int, data) -> Task:
     """The department's output; BPMN conditions after the task see it by the task id."""
-    task, case = _task_for(uow, actor, task_id)
+    task, case = _task_for(uow, actor, task_id, "complete")
     _require_open(task, case, "complete")
     _require_holder(task, actor, "complete")
     if not isinstance(data, dict):
         raise Invalid("data must be an object", errors={"data": ["must be an object"]})
+    if task.kind == TaskKind.ASSIST:
+        return _complete_assist(uow, actor, case, task, data)
+    dispatch.require_no_open_assists(case, task)
     settings = compiled(case.matter).settings
     schema = settings.task(task.task).form
     if schema:
@@ -118,11 +124,73 @@ def complete(uow, actor: Actor, task_id: int, data) -> Task:
         old={"state": old_state},
         new={"state": TaskState.COMPLETED, "data": data},
         public=True,
-        text=f"{settings.department_name(task.department)}已办理：{task.name}",
+        text=f"{unit_name(uow, settings, task.department)}已办理：{task.name}",
     )
     accept_if_acceptance(uow, case, task, actor.label)
     advance(uow, case, flow)
     return task
+
+
+def _complete_assist(uow, actor: Actor, case: Case, task: Task, data: dict) -> Task:
+    """协办 done: the unit's answer to the summon; the process does not move."""
+    opinion = data.get("opinion")
+    if not isinstance(opinion, str) or not opinion.strip() or len(opinion) > 2000:
+        raise Invalid(
+            "the assist needs an opinion", errors={"data/opinion": ["1 to 2000 characters"]}
+        )
+    old_state = task.state
+    task.state, task.data = TaskState.COMPLETED, data
+    task.completed_at, task.completed_by = uow.now(), actor.username
+    task.assignee = task.assignee or actor.username
+    history.record(
+        uow,
+        case,
+        "assist_completed",
+        actor.label,
+        task=task,
+        old={"state": old_state},
+        new={"state": TaskState.COMPLETED, "data": data},
+    )
+    cards.refresh(uow, case)
+    return task
+
+
+def unit_name(uow, settings, key: str) -> str:
+    """A unit's Chinese name: the matter's for its lanes, the organisation's for a unit
+    a task was dispatched to."""
+    if key in settings.departments:
+        return settings.department_name(key)
+    row = uow.session.get(Department, key)
+    return (row.name or {}).get("zh", key) if row is not None else key
+
+
+def return_task(uow, actor: Actor, task_id: int, reason: str) -> Task:
+    """退单 (SPEC §7): the unit sends a dispatched task back to its dispatcher."""
+    task, case = _task_for(uow, actor, task_id, "return")
+    _require_open(task, case, "return")
+    _require_holder(task, actor, "return")
+    return dispatch.return_task(uow, actor, task, reason)
+
+
+def dispatch_task(
+    uow, actor: Actor, task_id: int, department: str, reason: str, restart_clock: bool = False
+) -> Task:
+    """派单: the dispatcher sends a task on (a dispute: its supervisors)."""
+    task = lock_case_of_task(uow, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id} to dispatch")
+    _require_open(task, task.case, "dispatch")
+    return dispatch.dispatch_task(uow, actor, task, department, reason, restart_clock)
+
+
+def summon(uow, actor: Actor, task_id: int, departments, reason: str, due) -> list[Task]:
+    """吹哨报到: the holder of a task calls other units in, each with an assist task."""
+    task, case = _task_for(uow, actor, task_id, "summon")
+    _require_open(task, case, "summon")
+    _require_holder(task, actor, "summon")
+    if task.kind != TaskKind.PROCESS:
+        raise WrongState("the task", "an assist task", "summon")
+    return dispatch.summon(uow, actor, task, departments, reason, due)
 
 
 def request_supplement(uow, actor: Actor, task_id: int, reason: str, missing: list) -> Case:
@@ -257,13 +325,27 @@ def worklist(
     department: str | None = None,
     state: str | None = None,
     warning: str | None = None,
+    kind: str | None = None,
+    disputed: bool | None = None,
+    returned: bool | None = None,
 ) -> list[Task]:
+    """The tasks of the actor's units (a supervisor's: and every unit below his), open
+    ones unless `state` says; `kind=assist` is a unit's assist tasks, `disputed=true` the
+    dispute queue, `returned=true` the dispatcher's queue of returned tasks."""
     query = select(Task).join(Case).options(contains_eager(Task.case))  # no read per case
     if not actor.is_admin:
-        query = query.where(Task.department.in_(sorted(actor.departments)))
+        query = query.where(Task.department.in_(sorted(actor.scope)))
     if department:
         query = query.where(Task.department == department)
     query = query.where(Task.state == state) if state else query.where(Task.state.in_(OPEN))
     if warning:
         query = query.where(Task.warning == warning)
+    if kind:
+        query = query.where(Task.kind == kind)
+    if disputed is not None:
+        flag = Task.dispatch["disputed"].as_boolean()
+        query = query.where(flag.is_(True) if disputed else flag.is_not(True))
+    if returned is not None:
+        returns = Task.dispatch["returns"].as_integer()
+        query = query.where(returns > 0 if returned else func.coalesce(returns, 0) == 0)
     return list(uow.session.scalars(query.order_by(Task.due_at.is_(None), Task.due_at, Task.id)))

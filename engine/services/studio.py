@@ -50,7 +50,7 @@ def task_page(rt, token: str, case_no: str, task_id: int) -> dict:
             "form": settings.task(task.task).form,
             "materials": list(settings.materials),
             "form_schema": case.matter.form_schema,
-            "sees": visible_paths(settings, actor),
+            "sees": visible_paths(settings, actor, case.tasks),
         }
 
 

@@ -18,10 +18,15 @@ def worklist(
     department: str | None = None,
     state: str | None = None,
     warning: str | None = None,
+    **filters,
 ) -> list[dict]:
-    """The caller's departments' open tasks (or those in `state`), soonest due first."""
+    """The caller's units' open tasks (or those in `state`), soonest due first; `filters`:
+    kind, disputed, returned (engine.services.handling.worklist)."""
     with staff_unit(rt, token) as (uow, actor):
-        return [task_view(t) for t in handling.worklist(uow, actor, department, state, warning)]
+        return [
+            task_view(t)
+            for t in handling.worklist(uow, actor, department, state, warning, **filters)
+        ]
 
 
 def _on_task(rt, token: str, action, view, *args):
@@ -72,3 +77,31 @@ def staff_case(rt, token: str, case_no: str) -> dict:
 def diagram(rt, token: str, case_no: str) -> dict:
     with staff_unit(rt, token) as (uow, actor):
         return case_views.diagram(uow, actor, case_no)
+
+
+def return_task(rt, token: str, task_id: int, reason: str) -> dict:
+    """退单: back to the dispatcher, within the return window."""
+    return _on_task(rt, token, handling.return_task, task_view, task_id, reason)
+
+
+def dispatch(
+    rt, token: str, task_id: int, department: str, reason: str, restart_clock: bool = False
+) -> dict:
+    """派单 by the dispatcher (a dispute: by its supervisors)."""
+    return _on_task(
+        rt, token, handling.dispatch_task, task_view, task_id, department, reason, restart_clock
+    )
+
+
+def summon(rt, token: str, task_id: int, departments, reason: str, due) -> list[dict]:
+    """吹哨报到: an assist task in each summoned unit."""
+    return _on_task(
+        rt,
+        token,
+        handling.summon,
+        lambda made: [task_view(t) for t in made],
+        task_id,
+        departments,
+        reason,
+        due,
+    )

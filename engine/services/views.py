@@ -8,9 +8,18 @@ def matter_ref(matter) -> dict:
 
 
 def task_view(task) -> dict:
-    """A worklist item (SPEC §5), with its case's status."""
+    """A worklist item (SPEC §5), with its case's status, and how it was dispatched
+    (SPEC §7): its lane, kind (process or assist), returns and dispute."""
     case = task.case
+    dispatch = task.dispatch or {}
     return {
+        "lane": task.lane or task.department,
+        "kind": task.kind,
+        "parent_id": task.parent_id,
+        "returns": dispatch.get("returns", 0),
+        "disputed": bool(dispatch.get("disputed")),
+        "dispatcher": dispatch.get("dispatcher"),
+        "dispatch_failed": dispatch.get("failed"),
         "id": task.id,
         "case_no": case.case_no,
         "matter": matter_ref(case.matter),

@@ -73,12 +73,40 @@ class Matter(Base):
 
 
 class Department(Base):
-    """A department by its global key (the BPMN lane id used in every matter)."""
+    """A unit of the organisation (单位): a node of one tree (SPEC §7).
+
+    `key` is global: a matter's lane names it (or, for a lane dispatched at run
+    time, the unit it was dispatched to). `path` is the keys from the root down,
+    `/city/district/street/`, so that a unit's subtree is one prefix match."""
 
     __tablename__ = "department"
+    __table_args__ = (
+        Index("ix_department_parent", "parent"),
+        Index("ix_department_region", "region_code"),
+        Index("ix_department_path", "path", postgresql_ops={"path": "text_pattern_ops"}),
+    )
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     name: Mapped[dict[str, Any]]
+    kind: Mapped[str] = mapped_column(String(20), default="department")
+    parent: Mapped[str | None] = mapped_column(String(100), ForeignKey("department.key"))
+    region_code: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    path: Mapped[str] = mapped_column(String(2000), default="")
+
+
+class RoutingRow(Base):
+    """A row of a routing table (派单目录): requests of `category` in `region` go to
+    `department` (`*` for any; codes and code prefixes; the most specific row wins)."""
+
+    __tablename__ = "routing_row"
+    __table_args__ = (Index("ix_routing_lookup", "table_key", "region", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_key: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(50))
+    region: Mapped[str] = mapped_column(String(30))
+    department: Mapped[str] = mapped_column(String(100))
 
 
 class User(Base):
@@ -154,6 +182,12 @@ class Task(Base):
     __table_args__ = (
         Index("ix_task_department_state", "department", "state"),
         Index("ix_task_case", "case_id"),
+        Index(
+            "ix_task_parent",
+            "parent_id",
+            postgresql_where=text("parent_id IS NOT NULL"),
+            sqlite_where=text("parent_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -171,6 +205,13 @@ class Task(Base):
     due_at: Mapped[datetime | None]
     warning: Mapped[str] = mapped_column(String(16), default="none")
     clock: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # the BPMN lane the task sits in: its department, unless the lane is dispatched at
+    # run time (then the unit it went to is `department`); None on tasks made before
+    lane: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16), default="process")  # TaskKind
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))  # an assist's task
+    # run-time dispatch: {dispatcher, dispatched_at, returns, disputed, returned_from}
+    dispatch: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     case: Mapped[Case] = relationship(back_populates="tasks")
 

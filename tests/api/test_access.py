@@ -35,7 +35,10 @@ def test_staff_of_other_departments_cannot_see_or_act(client):
 def test_staff_case_view_shows_only_the_fields_a_department_sees(client):
     office = Office(client, "open-restaurant")
     case_no = submit(client, "open-restaurant").get_json()["case_no"]
-    restricted = [d for d, v in office.matter["departments"].items() if v.get("sees")]
+    # (a lane dispatched at run time: its unit sees the case once it has a task of it)
+    restricted = [
+        d for d, v in office.matter["departments"].items() if v.get("sees") and "dispatch" not in v
+    ]
     assert restricted, "the example should restrict at least one department"
     for dept in restricted:
         allowed = office.matter["departments"][dept]["sees"]
