@@ -27,6 +27,11 @@ def modeler(key: str):
     return render_template("studio/modeler.html", key=key)
 
 
+@bp.get("/organisation")
+def organisation():
+    return render_template("studio/organisation.html")
+
+
 @bp.get("/metrics")
 def dashboard():
     return render_template("studio/metrics.html")

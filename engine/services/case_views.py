@@ -66,6 +66,12 @@ def staff_view(uow, actor: Actor, case_no: str) -> dict:
                 "due_at": t.due_at,
                 "warning": t.warning,
                 "data": t.data if actor.in_department(t.department) else None,
+                "lane": t.lane or t.department,
+                "kind": t.kind,
+                "parent_id": t.parent_id,
+                "returns": (t.dispatch or {}).get("returns", 0),
+                "disputed": bool((t.dispatch or {}).get("disputed")),
+                "dispatcher": (t.dispatch or {}).get("dispatcher"),
             }
             for t in case.tasks
         ],

@@ -31,6 +31,15 @@ from . import cards
 from .specs import compiled
 
 MAX_SUMMONED = 20
+# what a unit called in by a summon (协办) answers
+ASSIST_FORM = {
+    "type": "object",
+    "required": ["opinion"],
+    "additionalProperties": False,
+    "properties": {
+        "opinion": {"type": "string", "title": "协办意见", "minLength": 1, "maxLength": 2000}
+    },
+}
 
 
 # -- where a new task goes --------------------------------------------------------

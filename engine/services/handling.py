@@ -101,14 +101,7 @@ def complete(uow, actor: Actor, task_id: int, data) -> Task:
         return _complete_assist(uow, actor, case, task, data)
     dispatch.require_no_open_assists(case, task)
     settings = compiled(case.matter).settings
-    schema = settings.task(task.task).form
-    if schema:
-        errors = form_errors(schema, data)
-        if errors:
-            raise Invalid(
-                f"{len(errors)} field(s) failed validation",
-                errors={f"data/{p}" if p else "data": m for p, m in errors.items()},
-            )
+    _check_output(settings.task(task.task).form, data)
     flow = load_flow(case)
     old_state = task.state
     task.state, task.data = TaskState.COMPLETED, data
@@ -131,13 +124,19 @@ def complete(uow, actor: Actor, task_id: int, data) -> Task:
     return task
 
 
+def _check_output(schema, data: dict) -> None:
+    """A task's output against its form (none: anything goes); every problem named."""
+    errors = form_errors(schema, data) if schema else {}
+    if errors:
+        raise Invalid(
+            f"{len(errors)} field(s) failed validation",
+            errors={f"data/{p}" if p else "data": m for p, m in errors.items()},
+        )
+
+
 def _complete_assist(uow, actor: Actor, case: Case, task: Task, data: dict) -> Task:
     """协办 done: the unit's answer to the summon; the process does not move."""
-    opinion = data.get("opinion")
-    if not isinstance(opinion, str) or not opinion.strip() or len(opinion) > 2000:
-        raise Invalid(
-            "the assist needs an opinion", errors={"data/opinion": ["1 to 2000 characters"]}
-        )
+    _check_output(dispatch.ASSIST_FORM, data)
     old_state = task.state
     task.state, task.data = TaskState.COMPLETED, data
     task.completed_at, task.completed_by = uow.now(), actor.username

@@ -6,12 +6,14 @@ from __future__ import annotations
 import io
 import zipfile
 
+from ..domain.statuses import TaskKind
 from ..domain.visibility import visible_paths
 from ..errors import Invalid, NotFound
 from ..package import process_diagram_of
-from ..store import matters
+from ..store import matters, organisation
 from .accounts import staff_unit
 from .deploy import deploy
+from .dispatch import ASSIST_FORM
 from .flow import find_case
 from .specs import compiled
 from .views import version_view
@@ -42,12 +44,14 @@ def task_page(rt, token: str, case_no: str, task_id: int) -> dict:
         if task is None or not actor.in_department(task.department):
             raise NotFound(f"no task {task_id}")
         settings = compiled(case.matter).settings
-        department = settings.departments.get(task.department)
+        unit = organisation.unit(uow.session, task.department)
+        assist = task.kind == TaskKind.ASSIST
         return {
             "task": task.task,
+            "kind": task.kind,
             "department": task.department,
-            "department_name": dict(department.name) if department else None,
-            "form": settings.task(task.task).form,
+            "department_name": dict(unit.name) if unit is not None else None,
+            "form": ASSIST_FORM if assist else settings.task(task.task).form,
             "materials": list(settings.materials),
             "form_schema": case.matter.form_schema,
             "sees": visible_paths(settings, actor, case.tasks),

@@ -30,8 +30,7 @@ def _dispatched_inspection(runtime) -> int:
             handling.complete(uow, ADMIN, task.id, task_output(KEY, step))
             uow.commit()
     with runtime.uow() as uow:
-        task = next(t for t in flow.lock_case(uow, case.id).tasks
-                    if t.task == "site_inspection")
+        task = next(t for t in flow.lock_case(uow, case.id).tasks if t.task == "site_inspection")
         assert task.department == "amr-donghu"
         return task.id
 
@@ -44,11 +43,20 @@ def test_a_return_and_a_completion_at_the_same_instant(runtime, clock):
         barrier, results = ctx.Barrier(2), ctx.Queue()
         common = (runtime.settings, clock.now(), "inspector", ["amr-donghu"])
         workers = [
-            ctx.Process(target=act_at, args=(*common, "return_task", (task_id, "不在辖区"),
-                                             barrier, results)),
-            ctx.Process(target=act_at, args=(*common, "complete",
-                                             (task_id, task_output(KEY, "site_inspection")),
-                                             barrier, results)),
+            ctx.Process(
+                target=act_at,
+                args=(*common, "return_task", (task_id, "不在辖区"), barrier, results),
+            ),
+            ctx.Process(
+                target=act_at,
+                args=(
+                    *common,
+                    "complete",
+                    (task_id, task_output(KEY, "site_inspection")),
+                    barrier,
+                    results,
+                ),
+            ),
         ]
         for worker in workers:
             worker.start()

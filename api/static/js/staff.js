@@ -34,6 +34,9 @@
       worklist.dataset.loaded = "";
       const q = new URLSearchParams();
       for (const name of ["department", "state", "warning"]) if (filters.elements[name].value) q.set(name, filters.elements[name].value);
+      const view = filters.elements.view.value;  // the dispatcher's, the supervisors', the assists
+      if (view === "returned" || view === "disputed") q.set(view, "true");
+      if (view === "assist") q.set("kind", "assist");
       const res = await api("GET", "/api/tasks?" + q);
       if (mine !== generation) return;
       const body = worklist.querySelector("tbody");
@@ -57,7 +60,11 @@
           el("td", { "data-label": T.sla }, badge(t.warning, T.warning[t.warning] || t.warning)),
           el("td", { "data-label": T.case }, el("a", { href: `/staff/cases/${t.case_no}`, text: t.case_no })),
           el("td", { "data-label": T.matter, text: text(t.matter.title, t.matter.key) }),
-          el("td", { "data-label": T.task, text: t.name }),
+          el("td", { "data-label": T.task }, t.name,
+            t.kind === "assist" ? badge("assist", T.assist) : null,
+            t.returns ? badge("returned", T.returned_times.replace("{n}", t.returns)) : null,
+            t.disputed ? badge("red", T.disputed) : null,
+            t.dispatch_failed ? badge("yellow", T.dispatch_failed) : null),
           el("td", { "data-label": T.department, text: OT.dept(t.department) }),
           el("td", { "data-label": T.state }, badge(t.state, T.task_state[t.state] || t.state),
             t.case_status && t.case_status !== "in_progress" && t.case_status !== "submitted" ? badge(t.case_status, T.status[t.case_status]) : null),
@@ -108,8 +115,67 @@
       $("suspend").disabled = !open || c.status !== "in_progress";
       $("refuse").disabled = !open || !["submitted", "in_progress", "awaiting_supplement"].includes(c.status);
       $("resume").hidden = c.status !== "suspended";
+      const assist = current.kind === "assist";
+      for (const id of ["supplement-box", "suspend-box", "refuse-box"]) $(id).hidden = assist;
+      await showDispatch(c, open && !assist);
       if (message) say("task-message", message);
     }
+
+    /* dispatch (派单), return (退单), summon (吹哨): SPEC §7 */
+    let units = null;
+    async function showDispatch(c, open) {
+      const withDispatcher = current.dispatcher && current.department === current.dispatcher;
+      $("dispatch-box").hidden = !(open && withDispatcher);
+      $("return-box").hidden = !(open && current.dispatcher && !withDispatcher);
+      $("summon-box").hidden = !open;
+      if (!units && (open)) {
+        const res = await api("GET", "/api/departments", undefined, { auth: false });
+        units = res.ok ? res.data.filter((u) => u.active) : [];
+        const select = $("dispatch-unit");
+        select.append(el("option", { value: "", text: T.choose }));
+        for (const u of units) select.append(el("option", { value: u.key, text: `${text(u.name, u.key)}（${u.key}）` }));
+        const box = $("summon-units");
+        for (const u of units) box.append(el("div", { class: "check", "data-name": text(u.name, u.key) + " " + u.key },
+          el("input", { type: "checkbox", id: "s-" + u.key, value: u.key, name: "summoned" }),
+          el("label", { for: "s-" + u.key, text: text(u.name, u.key) })));
+      }
+      $("dispatch-note").textContent = current.disputed ? T.dispute_note : T.dispatch_note.replace("{unit}", OT.dept(current.department));
+      for (const box of document.querySelectorAll("#summon-units .check")) box.hidden = box.querySelector("input").value === current.department;
+      const assists = c.tasks.filter((t) => t.parent_id === task_id);
+      const list = $("assist-list");
+      list.innerHTML = "";
+      for (const a of assists) list.append(el("li", { "data-assist": a.department }, `${OT.dept(a.department)} · `, badge(a.state, T.task_state[a.state]), " " + T.due + " " + fmt(a.due_at)));
+    }
+    $("summon-filter").addEventListener("input", (e) => {
+      const word = e.target.value.trim();
+      for (const box of document.querySelectorAll("#summon-units .check")) box.classList.toggle("filtered", !!word && !box.dataset.name.includes(word));
+    });
+    $("dispatch-form").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const department = $("dispatch-unit").value, reason = $("dispatch-reason").value.trim();
+      if (!reason) return say("task-message", T.reason_required, true);
+      // the task leaves the dispatcher for its unit: back to the worklist
+      const res = await api("POST", `/api/tasks/${task_id}/dispatch`, { department, reason, restart_clock: $("dispatch-restart").checked });
+      if (!res.ok) return say("task-message", problemText(res.data), true);
+      location.href = "/staff/";
+    });
+    $("return-form").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const reason = $("return-reason").value.trim();
+      if (!reason) return say("task-message", T.reason_required, true);
+      // the task leaves this unit: back to the worklist
+      const res = await api("POST", `/api/tasks/${task_id}/return`, { reason });
+      if (!res.ok) return say("task-message", problemText(res.data), true);
+      location.href = "/staff/";
+    });
+    $("summon-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      const departments = [...document.querySelectorAll("input[name=summoned]:checked")].map((n) => n.value);
+      const reason = $("summon-reason").value.trim();
+      if (!departments.length) return say("task-message", T.units_required, true);
+      if (!reason) return say("task-message", T.reason_required, true);
+      act("summon", { departments, reason, due: { workdays: Number($("summon-days").value) } });
+    });
     async function act(path, body, after) {
       const res = await api("POST", `/api/tasks/${task_id}/${path}`, body);
       if (!res.ok) {
