@@ -101,6 +101,17 @@ def table(r: dict) -> str:
             )
         else:
             rows.append(("timer lag", t["reason"], "p99 ≤ 2 s", ""))
+    g = r.get("routing")
+    if g:
+        rows.append(
+            (
+                f"routing table resolution ({g['rows']:,} rows: {g['categories']} categories x "
+                f"{g['streets']} streets)",
+                f"p50 {g['p50_ms']:.2f} ms, p99 {g['p99_ms']:.2f} ms over {g['lookups']:,} lookups",
+                "p50 ≤ 1 ms",
+                _check(g["p50_ms"] <= 1),
+            )
+        )
     b = r.get("bytes")
     if b:
         ten, thousand = b.get(10) or b.get("10"), b.get(1000) or b.get("1000")

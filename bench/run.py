@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import engine_bench, phases, report, seed  # noqa: E402
+from bench import engine_bench, phases, report, routing_bench, seed  # noqa: E402
 from bench.stack import SECRET, Stack  # noqa: E402
 
 MATTER = "open-restaurant"  # acceptance, then 4-5 parallel departments, a join, a result
@@ -94,12 +94,15 @@ def main(argv: list[str]) -> int:
         "--threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers)"
     )
     parser.add_argument(
-        "--only", nargs="*", default=None, help="phases: http engine bytes timers (default: all)"
+        "--only",
+        nargs="*",
+        default=None,
+        help="phases: http engine bytes timers routing (default: all)",
     )
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
-    only = set(args.only or ("http", "engine", "bytes", "timers"))
+    only = set(args.only or ("http", "engine", "bytes", "timers", "routing"))
     started = time.monotonic()
     stack = Stack(
         os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"), args.workers, args.threads
@@ -156,6 +159,13 @@ def run(stack: Stack, plan: Plan, only: set[str], args) -> dict:
                 runtime, MATTER, plan.engine_cases, plan.engine_repeats
             )
             results["engine_loaded"]["cases_in_database"] = seed.case_count(runtime.engine)
+        if "routing" in only:
+            print("bench: routing table resolution", flush=True)
+            results["routing"] = (
+                routing_bench.measure(runtime)
+                if plan is FULL
+                else routing_bench.measure(runtime, categories=30, streets=34, lookups=100)
+            )
         if "bytes" in only:
             print("bench: stored bytes per case, 10 vs 1,000 form fields", flush=True)
             results["bytes"] = engine_bench.stored_bytes(runtime, cases=plan.bytes_cases)
