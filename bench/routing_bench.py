@@ -69,6 +69,8 @@ def measure(runtime, categories: int = 300, streets: int = 343, lookups: int = 2
         conn.execute(delete(RoutingRow).where(RoutingRow.table_key == TABLE))
     return {
         "rows": len(rows),
+        "categories": categories,
+        "streets": streets,
         "lookups": lookups,
         "found_specific": found,
         "p50_ms": statistics.median(timings) * 1000,
