@@ -11,7 +11,7 @@ from flask.json.provider import JSONProvider
 from . import errors
 from .errors import ProblemApi
 from .pages import init_pages
-from .routes import cases, clock, matters, metrics, organisation, staff, tasks
+from .routes import cases, clock, matters, metrics, organisation, requests, staff, tasks
 
 
 class OrjsonProvider(JSONProvider):
@@ -50,7 +50,7 @@ def create_app(runtime) -> Flask:
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}
         },
     )
-    for module in (matters, cases, staff, tasks, organisation, clock, metrics):
+    for module in (matters, cases, staff, tasks, organisation, requests, clock, metrics):
         api.register_blueprint(module.blp)
     metrics.init_prometheus(app, runtime)
     errors.register(app)

@@ -101,6 +101,10 @@ class ProgressSchema(CaseSummarySchema):
     timeline = fields.List(fields.Nested(TimelineEntrySchema))
     results = fields.Dict()
     rating = fields.Dict(allow_none=True)
+    request = fields.Dict(
+        allow_none=True,
+        metadata={"description": "a 12345 request's reply, visit and reopens (null for a matter)"},
+    )
 
 
 class SupplementSchema(Schema):

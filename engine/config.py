@@ -31,6 +31,11 @@ class Settings:
     examples_dirs: tuple[Path, Path] = field(
         default_factory=lambda: (ROOT / "processes", ROOT / "bpmn")
     )
+    # 12345 rankings: the composite's weights of the response, resolution and satisfaction
+    # rates (ONETHING_RANKING_WEIGHTS=10,45,45); a hot spot is `rising` when up more than
+    # this share on the period before (ONETHING_HOTSPOT_RISING=0.5)
+    ranking_weights: tuple[float, float, float] = (10, 45, 45)
+    hotspot_rising: float = 0.5
 
     @property
     def embedded(self) -> bool:
@@ -63,7 +68,16 @@ def load_settings(env: dict | None = None) -> Settings:
         webhook_url=env.get("ONETHING_WEBHOOK_URL") or None,
         timer_requeue_seconds=float(env.get("ONETHING_TIMER_REQUEUE_SECONDS") or 5),
         prepared_statements=(env.get("ONETHING_PG_PREPARED_STATEMENTS") or "1") != "0",
+        ranking_weights=_weights(env.get("ONETHING_RANKING_WEIGHTS") or "10,45,45"),
+        hotspot_rising=float(env.get("ONETHING_HOTSPOT_RISING") or 0.5),
     )
+
+
+def _weights(text: str) -> tuple[float, float, float]:
+    parts = [float(p) for p in text.split(",")]
+    if len(parts) != 3 or min(parts) < 0 or sum(parts) <= 0:
+        raise ValueError("ONETHING_RANKING_WEIGHTS: three non-negative numbers, e.g. 10,45,45")
+    return parts[0], parts[1], parts[2]
 
 
 def _local_secret(data_dir: Path) -> str:

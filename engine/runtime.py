@@ -21,7 +21,7 @@ from .adapters.redis_conn import connect
 from .config import Settings
 from .domain.clock.now import SystemClock
 from .process.runner import quiet_spiff_loggers
-from .services import accounts, catalogue, organisation
+from .services import accounts, catalogue, organisation, requests
 from .services.timer_effects import EFFECTS
 from .store import hooks
 from .store.db import make_engine, make_session_factory
@@ -87,6 +87,11 @@ class Runtime:
             if sample.exists() and organisation.is_empty(self):
                 counts = organisation.load(self, organisation.read_file(sample))
                 log.info("loaded the sample organisation: %s units", counts["added"])
+            categories = Path(processes) / "hotline" / "categories.yaml"
+            if categories.exists() and requests.ensure_categories(
+                self, organisation.read_file(categories)["categories"]
+            ):
+                log.info("loaded the default category tree of the 12345 line")
             loaded = catalogue.load_shipped_examples(self, Path(processes), Path(bpmn))
             if loaded:
                 log.info("deployed example matters: %s", ", ".join(loaded))

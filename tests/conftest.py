@@ -103,9 +103,19 @@ def runtime(prepared, clock):
 
 def _sample_organisation(runtime) -> None:
     """Every test starts with the sample city (and the shipped matters' lanes in it)."""
-    from engine.services import organisation
+    from engine.services import organisation, requests
 
     organisation.load(runtime, _sample_file())
+    with runtime.uow() as uow:
+        requests.replace_categories(uow, _categories())
+        uow.commit()
+
+
+@functools.cache
+def _categories() -> list:
+    from engine.services import organisation
+
+    return organisation.read_file(ROOT / "processes" / "hotline" / "categories.yaml")["categories"]
 
 
 @functools.cache

@@ -126,3 +126,25 @@ def _resumed(cal, at: datetime, remaining: dict | None, current: datetime | None
     if remaining is None:
         return current
     return cal.resume(at, Remaining.from_json(remaining))
+
+
+def request_milestones(settings: MatterSettings, form: dict, task_id: str, received: datetime):
+    """A request's unit task is due first to be signed for (签收), then resolved (办结),
+    both counted from when the unit received it, by the request's urgency: (sign due,
+    resolve due); None for any other task."""
+    request = settings.request
+    if request is None or task_id != request.handle:
+        return None
+    urgency = form.get("urgency") or "normal"
+    cal = _calendar(settings)
+    return (
+        cal.add(received, Duration.parse(dict(request.clock(urgency, "sign")))),
+        cal.add(received, Duration.parse(dict(request.clock(urgency, "resolve")))),
+    )
+
+
+def contact_due(settings: MatterSettings, form: dict, received: datetime) -> datetime:
+    """When the unit must have contacted the caller (响应), by the request's urgency."""
+    urgency = form.get("urgency") or "normal"
+    clock = settings.request.clock(urgency, "contact")
+    return _calendar(settings).add(received, Duration.parse(dict(clock)))

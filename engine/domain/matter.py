@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from ..sandbox import evaluate
+from .requests import DEFAULT_CLOCKS
 
 # how long before a due instant its yellow card comes, unless the matter says
 DEFAULT_CASE_WARN: Mapping[str, int] = MappingProxyType({"workdays": 1})
@@ -53,6 +54,19 @@ _NO_TASK_SETTINGS = TaskSettings()
 
 
 @dataclass(frozen=True)
+class RequestSettings:
+    """A request matter's unit task (its clocks by urgency: sign, contact, resolve) and
+    the centre's visit task."""
+
+    handle: str
+    visit: str
+    clocks: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: DEFAULT_CLOCKS)
+
+    def clock(self, urgency: str, name: str) -> Mapping[str, Any]:
+        return (self.clocks.get(urgency) or {}).get(name) or DEFAULT_CLOCKS[urgency][name]
+
+
+@dataclass(frozen=True)
 class MatterSettings:
     key: str
     title: Mapping[str, str]
@@ -65,6 +79,8 @@ class MatterSettings:
     tasks: Mapping[str, TaskSettings] = field(default_factory=dict)
     materials: tuple[Mapping[str, Any], ...] = ()
     acceptance: str | None = None  # the user task whose completion is 受理
+    kind: str = "matter"  # matter (一件事), or request (a 12345 诉求, SPEC §8)
+    request: RequestSettings | None = None  # a request matter's tasks and clocks
 
     def task(self, task_id: str) -> TaskSettings:
         """A task's settings (the defaults for a task the matter says nothing of)."""
@@ -115,6 +131,8 @@ def build_settings(
     tasks: dict,
     materials: list,
     acceptance: str | None,
+    kind: str = "matter",
+    request: dict | None = None,
 ) -> MatterSettings:
     """The settings of a validated package (the loader has checked every value)."""
     return MatterSettings(
@@ -148,4 +166,10 @@ def build_settings(
         },
         materials=tuple(materials),
         acceptance=acceptance,
+        kind=kind,
+        request=RequestSettings(
+            request["handle"], request["visit"], request.get("clocks") or DEFAULT_CLOCKS
+        )
+        if request
+        else None,
     )

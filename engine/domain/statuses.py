@@ -17,10 +17,11 @@ class CaseStatus(StrEnum):
     COMPLETED = "completed"  # 已办结
     REFUSED = "refused"  # 不予受理 / 不予许可
     WITHDRAWN = "withdrawn"  # 已撤回
+    ANSWERED = "answered"  # 直接答复: a request the agent closed on the spot (SPEC §8)
 
 
 # a case in one of these has ended: nothing of it may change any more but its rating
-ENDED = (CaseStatus.COMPLETED, CaseStatus.REFUSED, CaseStatus.WITHDRAWN)
+ENDED = (CaseStatus.COMPLETED, CaseStatus.REFUSED, CaseStatus.WITHDRAWN, CaseStatus.ANSWERED)
 # the case clock (and its open tasks' clocks) counts in these
 CLOCK_RUNNING = (CaseStatus.SUBMITTED, CaseStatus.IN_PROGRESS)
 # the clock stands in these (补正, 特别程序); on resume the case goes back to where it was

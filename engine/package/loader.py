@@ -21,6 +21,7 @@ from .bpmn import (
 )
 from .expressions import check_bpmn_expressions, check_dmn_expressions
 from .model import MatterPackage, PackageInvalid, Problems, UserTaskInfo
+from .requests import check_kind, check_request
 from .sections import (
     check_acceptance,
     check_departments,
@@ -82,9 +83,13 @@ class _Loader:
         if model is not None and "departments" in raw:
             check_lanes(departments, model, process_file, problems)
         tasks = check_tasks(raw, files, model, problems)
+        kind = check_kind(raw, problems)
+        request = check_request(raw, model.human_tasks if model else None, problems)
         if form is not None:
             check_sees(departments, form, problems)
         acceptance = check_acceptance(raw, lead, model, problems)
+        if kind == "request":  # a request is accepted at intake (answered, dispatched)
+            acceptance = None
         problems.raise_if_any()
         return MatterPackage(
             key=key,
@@ -104,6 +109,8 @@ class _Loader:
                 tasks=tasks,
                 materials=materials,
                 acceptance=acceptance,
+                kind=kind,
+                request=request,
             ),
             user_tasks={
                 task_id: UserTaskInfo(task_id, name, model.task_lanes[task_id])

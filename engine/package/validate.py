@@ -30,6 +30,8 @@ OPTIONAL_KEYS = (
     "materials",
     "acceptance",
     "description",
+    "kind",
+    "request",
 )
 DEADLINE_KEYS = ("promised", "statutory", "warn_before")
 TASK_KEYS = ("due", "warn_before", "form")

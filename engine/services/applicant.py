@@ -9,12 +9,12 @@ from ..domain.applicant import code_matches
 from ..domain.clock.calendar import get_calendar
 from ..domain.deadlines import clock_stopped, on_time
 from ..domain.forms import form_errors, merge_patch
-from ..domain.statuses import CaseStatus, has_ended
+from ..domain.statuses import CaseStatus, TaskKind, TaskState, has_ended
 from ..errors import Conflict, Invalid, NotFound, WrongState
 from ..store import cases as stored
 from ..store import history
 from ..store.matters import department_names
-from ..store.models import Case, Event, Rating
+from ..store.models import Case, Event, Rating, Request
 from .flow import end_case, lock_case
 from .handling import resume_case
 from .specs import compiled
@@ -74,6 +74,41 @@ def progress(uow, case: Case) -> dict:
         "rating": {"score": rating.score, "comment": rating.comment} if rating else None,
         # the matter's calendar's zone: a printed receipt shows local times
         "time_zone": get_calendar(compiled(case.matter).settings.calendar).tz.key,
+        "request": _request_view(uow, case),
+    }
+
+
+def _request_view(uow, case: Case) -> dict | None:
+    """A request's facts for its caller (SPEC §8): the unit's reply as soon as it is given,
+    whether it was answered at once or linked, the visit."""
+    settings = compiled(case.matter).settings
+    if settings.kind != "request":
+        return None
+    request = uow.session.get(Request, case.id)
+    if request is None:
+        return None
+    replies = [
+        t
+        for t in case.tasks
+        if t.task == settings.request.handle
+        and t.kind == TaskKind.PROCESS
+        and t.state == TaskState.COMPLETED
+        and t.data
+    ]
+    answered = (case.results or {}).get("answer")
+    return {
+        "reply": replies[-1].data.get("reply") if replies else (answered or {}).get("reply"),
+        "replied_at": request.replied_at or request.answered_at,
+        "answered": request.answered_at is not None,
+        "linked": request.linked_to is not None,
+        "visit": {
+            k: (request.visit or {}).get(k) for k in ("contacted", "resolved", "satisfaction")
+        }
+        if request.visit
+        else None,
+        "reopens": request.reopens,
+        "category": request.category,
+        "channel": request.channel,
     }
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from ..domain.access import SYSTEM, Actor
 from ..domain.clock.calendar import Duration, get_calendar
-from ..domain.deadlines import task_due_at
+from ..domain.deadlines import request_milestones, task_due_at
 from ..domain.matter import DepartmentSettings, MatterSettings
 from ..domain.organisation import most_specific
 from ..domain.statuses import OPEN, TaskKind, TaskState
@@ -149,6 +149,7 @@ def return_task(uow, actor: Actor, task: Task, reason: str) -> Task:
             "disputed": disputed,
             "returned_from": [*task.dispatch.get("returned_from", []), old],
         },
+        now,
     )
     history.record(
         uow,
@@ -195,7 +196,12 @@ def dispatch_task(
         raise Invalid("the dispatch is not valid", errors=errors)
     now = uow.now()
     decided = bool(task.dispatch.get("disputed"))
-    _move(task, department, {**task.dispatch, "dispatched_at": now.isoformat(), "disputed": False})
+    _move(
+        task,
+        department,
+        {**task.dispatch, "dispatched_at": now.isoformat(), "disputed": False},
+        now,
+    )
     if restart_clock:
         task.due_at = task_due_at(compiled(case.matter).settings, task.task, now)
     history.record(
@@ -211,10 +217,59 @@ def dispatch_task(
     return task
 
 
-def _move(task: Task, department: str, dispatch: dict) -> None:
+def _move(task: Task, department: str, dispatch: dict, now: datetime | None = None) -> None:
+    """The task to another unit, ready; a request's unit task is to be signed for anew
+    (its resolve deadline runs on from the first receipt)."""
     task.department, task.state, task.assignee = department, TaskState.READY, None
+    if "resolve_due_at" in dispatch and now is not None:
+        case = task.case
+        sign_due, _ = request_milestones(compiled(case.matter).settings, case.form, task.task, now)
+        dispatch = {k: v for k, v in dispatch.items() if k != "signed_at"}
+        task.due_at = sign_due
     task.dispatch = dispatch
     flag_modified(task, "dispatch")
+
+
+def redirect(uow, case: Case, task: Task, department: str, why: str) -> None:
+    """A task the process just opened goes to `department` (a request reopened to the
+    unit the visit named)."""
+    old = task.department
+    _move(
+        task,
+        department,
+        {**(task.dispatch or {}), "dispatched_at": uow.now().isoformat()},
+        uow.now(),
+    )
+    history.record(
+        uow,
+        case,
+        "task_dispatched",
+        SYSTEM,
+        task=task,
+        old={"department": old},
+        new={"department": department, "reason": why},
+    )
+
+
+def signed(uow, case: Case, task: Task) -> None:
+    """A request's unit task claimed: signed for (签收); from now its card follows the
+    resolve deadline."""
+    data = task.dispatch or {}
+    if "resolve_due_at" not in data or data.get("signed_at"):
+        return
+    now = uow.now()
+    task.due_at = datetime.fromisoformat(data["resolve_due_at"])
+    task.dispatch = {**data, "signed_at": now.isoformat()}
+    flag_modified(task, "dispatch")
+    history.record(
+        uow,
+        case,
+        "signed",
+        SYSTEM,
+        task=task,
+        new={"department": task.department, "due_at": task.due_at.isoformat()},
+    )
+    cards.refresh(uow, case)
 
 
 def returned_away(task: Task, actor: Actor) -> bool:

@@ -18,7 +18,7 @@ from ..store import history, rows
 from ..store.db import next_ids
 from ..store.models import Case, Task
 from ..timers.schedule import book
-from . import cards, dispatch, process_timers
+from . import cards, dispatch, process_timers, request_facts
 from .specs import compiled
 
 # -- reading cases -----------------------------------------------------------
@@ -156,6 +156,14 @@ def advance(uow, case: Case, flow: CaseWorkflow) -> list[Task]:
         if lane is not None and lane.dispatched:  # its unit is worked out now (SPEC §7)
             variables = variables if variables is not None else variables_of(case)
             dispatched.append(dispatch.opened(uow, case, task, settings, variables))
+        milestones = deadlines.request_milestones(settings, case.form, item.task, now)
+        if milestones is not None:  # a request's unit task: to be signed for first
+            task.due_at = milestones[0]
+            task.dispatch = {
+                **task.dispatch,
+                "received_at": now.isoformat(),
+                "resolve_due_at": milestones[1].isoformat(),
+            }
         rows.add_new(uow.session, task)
         set_committed_value(task, "case", case)
         opened.append(task)
@@ -200,6 +208,7 @@ def _complete(uow, case: Case) -> None:
         public=True,
         text="已办结",
     )
+    request_facts.close_linked(uow, case)
 
 
 def end_case(

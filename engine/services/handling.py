@@ -12,7 +12,7 @@ from ..domain.statuses import CLOCK_RUNNING, OPEN, CaseStatus, TaskKind, TaskSta
 from ..errors import Invalid, NotFound, WrongState
 from ..store import history
 from ..store.models import Case, Department, Task
-from . import cards, dispatch
+from . import cards, dispatch, request_facts
 from .flow import (
     accept_if_acceptance,
     advance,
@@ -68,6 +68,7 @@ def claim(uow, actor: Actor, task_id: int) -> Task:
         old={"state": TaskState.READY},
         new={"state": TaskState.CLAIMED, "assignee": actor.username},
     )
+    dispatch.signed(uow, case, task)
     return task
 
 
@@ -102,6 +103,7 @@ def complete(uow, actor: Actor, task_id: int, data) -> Task:
     dispatch.require_no_open_assists(case, task)
     settings = compiled(case.matter).settings
     _check_output(settings.task(task.task).form, data)
+    request_facts.check_output(uow, case, task, data)
     flow = load_flow(case)
     old_state = task.state
     task.state, task.data = TaskState.COMPLETED, data
@@ -120,7 +122,8 @@ def complete(uow, actor: Actor, task_id: int, data) -> Task:
         text=f"{unit_name(uow, settings, task.department)}已办理：{task.name}",
     )
     accept_if_acceptance(uow, case, task, actor.label)
-    advance(uow, case, flow)
+    opened = advance(uow, case, flow)
+    request_facts.on_completed(uow, case, task, opened)
     return task
 
 

@@ -51,7 +51,7 @@ def submit_case(
         raise Invalid(f"{len(errors)} field(s) failed validation", errors=errors)
 
     try:
-        case = _create(uow, matter, applicant, form, idempotency_key, fingerprint)
+        case = create_case(uow, matter, applicant, form, idempotency_key, fingerprint)
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -63,7 +63,7 @@ def submit_case(
     return case, True
 
 
-def _create(uow, matter, applicant, form, idempotency_key, fingerprint) -> Case:
+def create_case(uow, matter, applicant, form, idempotency_key, fingerprint) -> Case:
     now = uow.now()
     definition = compiled(matter)
     # the process first (a new case's variables are its form), to know how many tasks

@@ -6,12 +6,13 @@ SpiffWorkflow task data) and every change to a case is an `Event` row.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -296,3 +297,84 @@ class Timer(Base):
 PENDING_TIMER = (Timer.fired_at.is_(None), Timer.cancelled_at.is_(None))
 # a pending timer's fields, in the order engine.timers' Pending has them
 PENDING_TIMER_COLUMNS = (Timer.id, Timer.kind, Timer.key, Timer.due_at, Timer.task_id)
+
+
+class Category(Base):
+    """A category of the request catalogue (诉求分类): a code, on 2-3 levels."""
+
+    __tablename__ = "category"
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[dict[str, Any]]
+    parent: Mapped[str | None] = mapped_column(String(12))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Request(Base):
+    """A citizen's request (诉求, SPEC §8): its case's searchable and countable facts.
+
+    One row per case of a `kind: request` matter, kept in step by the request services
+    in the same transaction as the case."""
+
+    __tablename__ = "request"
+    __table_args__ = (
+        Index("ix_request_phone", "caller_phone", "created_at"),
+        Index("ix_request_region", "region", "created_at"),
+        Index("ix_request_created", "created_at"),
+        Index(
+            "ix_request_linked",
+            "linked_to",
+            postgresql_where=text("linked_to IS NOT NULL"),
+            sqlite_where=text("linked_to IS NOT NULL"),
+        ),
+    )
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(12))
+    region: Mapped[str] = mapped_column(String(12))
+    street: Mapped[str | None] = mapped_column(String(100))  # the unit of kind street there
+    urgency: Mapped[str] = mapped_column(String(12))
+    caller_phone: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    linked_to: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
+    unit: Mapped[str | None] = mapped_column(String(100))  # who handles (handled) it
+    replied_at: Mapped[datetime | None]
+    contacted_at: Mapped[datetime | None]
+    contact_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolved: Mapped[bool | None] = mapped_column(Boolean)
+    visited_at: Mapped[datetime | None]
+    visit: Mapped[dict[str, Any] | None]  # {contacted, resolved, satisfaction, by, unit, day}
+    reopens: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RequestStat(Base):
+    """Visits per unit and day (the three rates' counts), kept in the visit's transaction:
+    a ranking of any period sums a few rows per unit instead of scanning the requests."""
+
+    __tablename__ = "request_stat"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    unit: Mapped[str] = mapped_column(String(100), primary_key=True)
+    visited: Mapped[int] = mapped_column(Integer, default=0)
+    contacted: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    basically: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RequestCount(Base):
+    """Requests per month, category and region (the hot spots' counts), kept in the
+    intake's transaction."""
+
+    __tablename__ = "request_count"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    category: Mapped[str] = mapped_column(String(12), primary_key=True)
+    region: Mapped[str] = mapped_column(String(12), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
