@@ -311,7 +311,7 @@ def summon(uow, actor: Actor, task: Task, departments, reason: str, due) -> list
         assist = Task(
             id=task_id,
             case_id=case.id,
-            spiff_id=f"assist-{uuid.uuid4()}",
+            spiff_id=str(uuid.uuid4()),
             task=task.task,
             name=f"协办：{task.name}",
             department=key,
