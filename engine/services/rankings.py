@@ -67,7 +67,6 @@ def _unit_rates(uow, period: Period, level: str, weights) -> list[dict]:
     found = uow.session.execute(
         select(
             stat.unit,
-            Department.name,
             func.sum(stat.visited),
             func.sum(stat.contacted),
             func.sum(stat.resolved),
@@ -76,10 +75,18 @@ def _unit_rates(uow, period: Period, level: str, weights) -> list[dict]:
         )
         .join(Department, Department.key == stat.unit)
         .where(stat.day >= period.first, stat.day < period.end, Department.kind == level)
-        .group_by(stat.unit, Department.name)
+        .group_by(stat.unit)
+    ).all()
+    names = dict(
+        uow.session.execute(
+            select(Department.key, Department.name).where(
+                Department.key.in_([row[0] for row in found])
+            )
+        ).all()
     )
     rows = []
-    for unit, name, visited, contacted, resolved, satisfied, basically in found:
+    for unit, visited, contacted, resolved, satisfied, basically in found:
+        name = names.get(unit)
         rates = Rates(
             int(visited or 0),
             int(contacted or 0),
