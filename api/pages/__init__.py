@@ -15,7 +15,8 @@ from flask_babel import Babel
 from engine.services import catalogue
 
 from ..context import runtime
-from . import portal, studio, workbench
+from . import hotline, portal, studio, workbench
+from .hotline_text import hotline_text
 from .text import js_strings, status_label, title_of
 
 LANGUAGES = ("zh", "en")
@@ -34,7 +35,7 @@ def _department_names() -> dict[str, str]:
 def init_pages(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
     Babel(app, locale_selector=select_locale)
-    for module in (portal, workbench, studio):
+    for module in (portal, workbench, studio, hotline):
         app.register_blueprint(module.bp)
 
     @app.template_filter("merge_lang")
@@ -51,6 +52,7 @@ def init_pages(app: Flask) -> None:
             "status_label": status_label,
             "js_strings": js_strings,
             "department_names": _department_names,
+            "hotline_text": hotline_text,
         }
 
     @app.after_request
