@@ -101,6 +101,37 @@ def table(r: dict) -> str:
             )
         else:
             rows.append(("timer lag", t["reason"], "p99 ≤ 2 s", ""))
+    q = r.get("requests")
+    if q and q.get("measured", True):
+        for size, f in q.items():
+            n = f"{int(size):,} requests"
+            for key, label in (
+                ("ranking_month_street", "the month's street ranking"),
+                ("hotspots_month_category", "hot spots of a month by category"),
+                ("hotspots_month_region", "hot spots of a month by region"),
+                ("hotspots_week_category", "hot spots of a week by category"),
+            ):
+                t = f[key]
+                rows.append(
+                    (
+                        f"{label} ({n})",
+                        f"p50 {t['p50_ms']:.1f} ms, p99 {t['p99_ms']:.1f} ms",
+                        "p99 ≤ 500 ms",
+                        _check(t["p99_ms"] <= 500),
+                    )
+                )
+            i = f["intake"]
+            rows.append(
+                (
+                    f"request intake ({n})",
+                    f"{i['per_s']:.0f}/s, p99 {i['p99_ms']:.0f} ms; {i['over_floor']:.2f} x "
+                    f"floor ({i['floor_rate']:.0f} req/s); database {f['database_gib']} GiB",
+                    "",
+                    "",
+                )
+            )
+    elif q:
+        rows.append(("12345 requests at scale", q["reason"], "", ""))
     g = r.get("routing")
     if g:
         rows.append(

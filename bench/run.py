@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import engine_bench, phases, report, routing_bench, seed  # noqa: E402
+from bench import engine_bench, phases, report, requests_bench, routing_bench, seed  # noqa: E402
 from bench.stack import SECRET, Stack  # noqa: E402
 
 MATTER = "open-restaurant"  # acceptance, then 4-5 parallel departments, a join, a result
@@ -97,12 +97,20 @@ def main(argv: list[str]) -> int:
         "--only",
         nargs="*",
         default=None,
-        help="phases: http engine bytes timers routing (default: all)",
+        help="phases: http engine bytes timers routing requests (default: all)",
+    )
+    parser.add_argument(
+        "--requests",
+        type=int,
+        nargs="*",
+        default=[1_000_000, 3_000_000],
+        help="12345 requests: the sizes to measure at (PostgreSQL; default 1,000,000 and "
+        "3,000,000)",
     )
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
-    only = set(args.only or ("http", "engine", "bytes", "timers", "routing"))
+    only = set(args.only or ("http", "engine", "bytes", "timers", "routing", "requests"))
     started = time.monotonic()
     stack = Stack(
         os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"), args.workers, args.threads
@@ -159,6 +167,23 @@ def run(stack: Stack, plan: Plan, only: set[str], args) -> dict:
                 runtime, MATTER, plan.engine_cases, plan.engine_repeats
             )
             results["engine_loaded"]["cases_in_database"] = seed.case_count(runtime.engine)
+        if "requests" in only:
+            if runtime.engine.dialect.name != "postgresql" or plan is not FULL:
+                results["requests"] = {
+                    "measured": False,
+                    "reason": "a full run on PostgreSQL measures it",
+                }
+            else:
+                print("bench: 12345 requests at scale", flush=True)
+                results["requests"] = requests_bench.measure(
+                    stack,
+                    runtime,
+                    sorted(args.requests),
+                    repeats=50,
+                    intake_n=plan.intake_n,
+                    concurrency=plan.concurrency,
+                    max_seconds=plan.max_seconds,
+                )
         if "routing" in only:
             print("bench: routing table resolution", flush=True)
             results["routing"] = (

@@ -57,6 +57,19 @@ def department_tokens(runtime) -> dict[str, str]:
     return tokens
 
 
+def agent_token(runtime) -> str:
+    """A 12345 agent of the centre, logged in."""
+    with runtime.uow() as uow:
+        accounts.create_user(
+            uow, None, "bench-agent", "bench-password", "agent", ["center-12345"], ["agent"]
+        )
+        uow.commit()
+    with runtime.uow() as uow:
+        token, _ = accounts.login(uow, "bench-agent", "bench-password", 12)
+        uow.commit()
+    return token
+
+
 def submit(runtime, key: str, form: dict | None = None) -> int:
     return submitted(runtime, key, form)[0]
 
@@ -144,8 +157,11 @@ def _q(name: str) -> str:
     return f'"{name}"'
 
 
-def clone_cases(engine, templates: list[int], target: int, chunk: int = 2000) -> int:
-    """Add clones of `templates` until the database holds at least `target` cases."""
+def clone_cases(
+    engine, templates: list[int], target: int, chunk: int = 2000, skip: tuple[str, ...] = ()
+) -> int:
+    """Add clones of `templates` until the database holds at least `target` cases (their
+    tasks, and the rows of every table naming a case but those in `skip`)."""
     have = case_count(engine)
     if have >= target:
         return 0
@@ -159,7 +175,7 @@ def clone_cases(engine, templates: list[int], target: int, chunk: int = 2000) ->
     children = [
         t
         for t in inspect(engine).get_table_names()
-        if t not in ("case", "task") and "case_id" in _columns(engine, t) and t not in ("rating",)
+        if t not in ("case", "task", "rating", *skip) and "case_id" in _columns(engine, t)
     ]
     child_columns = {t: _columns(engine, t) for t in children}
     with engine.begin() as conn:
